@@ -1,0 +1,255 @@
+"""Study configuration: what to read, how people walk, which rules, where to write.
+
+A study is a TOML file (the sample ships ``data/sample/study.toml``). Paths in
+it are relative to the file. Everything is read into frozen dataclasses once;
+unknown keys are refused with the file and the key named, so a typo does not
+silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigError
+
+#: Default walking speed: 4.8 km/h, the middle of the 4.5-5 km/h common practice.
+DEFAULT_SPEED_M_PER_MIN = 80.0
+#: Elderly walking speed: 0.9 m/s (DOMAIN: about 0.8-1.0 m/s).
+DEFAULT_ELDERLY_SPEED_M_PER_MIN = 54.0
+
+
+@dataclass(frozen=True)
+class LayerInput:
+    """One input file and how to read it."""
+
+    path: Path
+    crs: str | None = None
+    encoding: str | None = None
+    layer: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)
+    kind: str | None = None
+    sheet: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkInput:
+    """Where the walking network comes from."""
+
+    path: Path | None = None
+    place: str | None = None
+    keep_private: bool = True
+    clip_buffer_m: float = 1500.0
+
+
+@dataclass(frozen=True)
+class WalkParams:
+    """How residents walk."""
+
+    speed_m_per_min: float = DEFAULT_SPEED_M_PER_MIN
+    elderly_speed_m_per_min: float = DEFAULT_ELDERLY_SPEED_M_PER_MIN
+    max_snap_distance_m: float = 300.0
+
+    def minutes_to_metres(self, minutes: float, *, elderly: bool = False) -> float:
+        """Walking distance covered in ``minutes`` at the study's (or elderly) speed."""
+        speed = self.elderly_speed_m_per_min if elderly else self.speed_m_per_min
+        return minutes * speed
+
+
+@dataclass(frozen=True)
+class Study:
+    """A whole study, as read from its TOML file."""
+
+    path: Path
+    name: str
+    working_crs: str
+    synthetic: bool
+    streets: LayerInput
+    communities: LayerInput
+    community_table: LayerInput | None
+    facilities: tuple[LayerInput, ...]
+    network: NetworkInput
+    buildings: LayerInput | None
+    walk: WalkParams
+    rules_path: Path | None
+    categories_path: Path | None
+    cache_dir: Path
+
+    @property
+    def folder(self) -> Path:
+        """The folder that relative paths in the study file are resolved against."""
+        return self.path.parent
+
+
+_TOP_KEYS = {"study", "inputs", "walk", "rules", "categories", "cache"}
+_LAYER_KEYS = {"path", "crs", "encoding", "layer", "columns", "kind", "sheet"}
+_INPUT_KEYS = {"streets", "communities", "community_table", "facilities", "network", "buildings"}
+
+
+def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str], path: Path) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {unknown} in [{where}]. Allowed: {sorted(allowed)}. "
+            "Check the spelling against data/sample/study.toml."
+        )
+
+
+def _layer(where: str, raw: Any, folder: Path, path: Path) -> LayerInput:
+    if not isinstance(raw, Mapping) or "path" not in raw:
+        raise ConfigError(f"{path}: [{where}] needs a 'path' to the file to read.")
+    _check_keys(where, raw, _LAYER_KEYS, path)
+    columns = raw.get("columns", {})
+    if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
+        raise ConfigError(
+            f"{path}: [{where}].columns must map field names to column names, e.g. "
+            '{ community_id = "社区代码" }.'
+        )
+    return LayerInput(
+        path=(folder / str(raw["path"])).resolve(),
+        crs=raw.get("crs"),
+        encoding=raw.get("encoding"),
+        layer=raw.get("layer"),
+        columns=dict(columns),
+        kind=raw.get("kind"),
+        sheet=raw.get("sheet"),
+    )
+
+
+def _positive(where: str, value: Any, path: Path) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"{path}: {where} must be a positive number, got {value!r}.")
+    return float(value)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read a study TOML file.
+
+    Parameters
+    ----------
+    path
+        The study file. Relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Study
+        The validated, frozen study description.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, not TOML, or has unknown keys or bad values;
+        the message names the file and the key.
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ConfigError(f"Study file {path} does not exist.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid UTF-8 TOML: {exc}") from exc
+    _check_keys("top level", raw, _TOP_KEYS, path)
+    folder = path.parent
+
+    study = raw.get("study", {})
+    _check_keys("study", study, {"name", "working_crs", "synthetic"}, path)
+    inputs = raw.get("inputs")
+    if not isinstance(inputs, Mapping):
+        raise ConfigError(f"{path}: the [inputs] section is missing.")
+    _check_keys("inputs", inputs, _INPUT_KEYS, path)
+    for required in ("streets", "communities", "facilities", "network"):
+        if required not in inputs:
+            raise ConfigError(f"{path}: [inputs.{required}] is missing.")
+
+    facilities_raw = inputs["facilities"]
+    if isinstance(facilities_raw, Mapping):
+        facilities_raw = [facilities_raw]
+    facilities = tuple(
+        _layer(f"inputs.facilities #{i + 1}", item, folder, path)
+        for i, item in enumerate(facilities_raw)
+    )
+
+    net_raw = inputs["network"]
+    _check_keys("inputs.network", net_raw, {"path", "place", "keep_private", "clip_buffer_m"}, path)
+    if ("path" in net_raw) == ("place" in net_raw):
+        raise ConfigError(
+            f"{path}: [inputs.network] needs exactly one of 'path' (an .osm/.osm.pbf/.graphml "
+            "file) or 'place' (a place name for the online osmnx download)."
+        )
+    network = NetworkInput(
+        path=(folder / net_raw["path"]).resolve() if "path" in net_raw else None,
+        place=net_raw.get("place"),
+        keep_private=bool(net_raw.get("keep_private", True)),
+        clip_buffer_m=_positive(
+            "[inputs.network].clip_buffer_m", net_raw.get("clip_buffer_m", 1500.0), path
+        ),
+    )
+
+    walk_raw = raw.get("walk", {})
+    _check_keys(
+        "walk",
+        walk_raw,
+        {"speed_m_per_min", "elderly_speed_m_per_min", "max_snap_distance_m"},
+        path,
+    )
+    walk = WalkParams(
+        speed_m_per_min=_positive(
+            "[walk].speed_m_per_min",
+            walk_raw.get("speed_m_per_min", DEFAULT_SPEED_M_PER_MIN),
+            path,
+        ),
+        elderly_speed_m_per_min=_positive(
+            "[walk].elderly_speed_m_per_min",
+            walk_raw.get("elderly_speed_m_per_min", DEFAULT_ELDERLY_SPEED_M_PER_MIN),
+            path,
+        ),
+        max_snap_distance_m=_positive(
+            "[walk].max_snap_distance_m", walk_raw.get("max_snap_distance_m", 300.0), path
+        ),
+    )
+
+    rules_raw = raw.get("rules", {})
+    _check_keys("rules", rules_raw, {"file"}, path)
+    categories_raw = raw.get("categories", {})
+    _check_keys("categories", categories_raw, {"file"}, path)
+    cache_raw = raw.get("cache", {})
+    _check_keys("cache", cache_raw, {"dir"}, path)
+
+    return Study(
+        path=path,
+        name=str(study.get("name", path.stem)),
+        working_crs=str(study.get("working_crs", "EPSG:4549")),
+        synthetic=bool(study.get("synthetic", False)),
+        streets=_layer("inputs.streets", inputs["streets"], folder, path),
+        communities=_layer("inputs.communities", inputs["communities"], folder, path),
+        community_table=(
+            _layer("inputs.community_table", inputs["community_table"], folder, path)
+            if "community_table" in inputs
+            else None
+        ),
+        facilities=facilities,
+        network=network,
+        buildings=(
+            _layer("inputs.buildings", inputs["buildings"], folder, path)
+            if "buildings" in inputs
+            else None
+        ),
+        walk=walk,
+        rules_path=(folder / rules_raw["file"]).resolve() if rules_raw.get("file") else None,
+        categories_path=(
+            (folder / categories_raw["file"]).resolve() if categories_raw.get("file") else None
+        ),
+        cache_dir=_cache_dir(cache_raw, folder),
+    )
+
+
+def _cache_dir(cache_raw: Mapping[str, Any], folder: Path) -> Path:
+    """The network cache folder: configured, else the user's cache folder (never the package)."""
+    if cache_raw.get("dir"):
+        return (folder / str(cache_raw["dir"])).resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "facility-coverage"

@@ -1,0 +1,1 @@
+"""The bundled sample city (synthetic), installed as ``facility_coverage.sample_data``."""
