@@ -7,12 +7,20 @@ it holds the order of the steps, not their logic.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from .config import Study
+from . import accessibility, categories, demand, io, network, rules
+from ._errors import InputError
+from .config import LayerInput, Study, load_study
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +65,188 @@ class StudyResult:
     nearest: pd.DataFrame
     rule_results: pd.DataFrame
     log: tuple[str, ...]
+
+
+class _Capture(logging.Handler):
+    """Collects what the run logs at INFO and above, for the run log a planner reads."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname}: {record.getMessage()}")
+
+
+def run_study(study: Study | str | Path) -> StudyResult:
+    """Run a whole study: read, build the network, place residents, measure, evaluate.
+
+    Parameters
+    ----------
+    study
+        A ``Study`` or the path of its TOML file.
+
+    Returns
+    -------
+    StudyResult
+        Every layer and table the outputs are made from.
+
+    Examples
+    --------
+    >>> from facility_coverage import sample
+    >>> result = run_study(sample.sample_study_path())  # doctest: +SKIP
+    >>> result.rule_results.query("rule_id == 'R2' and level == 'street'")  # doctest: +SKIP
+    """
+    if not isinstance(study, Study):
+        study = load_study(study)
+    capture = _Capture()
+    package_logger = logging.getLogger("facility_coverage")
+    package_logger.addHandler(capture)
+    previous_level = package_logger.level
+    if package_logger.getEffectiveLevel() > logging.INFO:
+        package_logger.setLevel(logging.INFO)
+    try:
+        return _run(study, capture)
+    finally:
+        package_logger.removeHandler(capture)
+        package_logger.setLevel(previous_level)
+
+
+def _run(study: Study, capture: _Capture) -> StudyResult:
+    crs = study.working_crs
+    table = categories.load_categories(study.categories_path)
+    logger.info("Study %s (working CRS %s)", study.name, crs)
+
+    streets = io.read_boundaries(
+        study.streets.path, level="street", working_crs=crs, **_layer_options(study.streets)
+    )
+    communities = io.read_boundaries(
+        study.communities.path,
+        level="community",
+        working_crs=crs,
+        **_layer_options(study.communities),
+    )
+    if study.community_table is not None:
+        community_table = io.read_community_table(
+            study.community_table.path,
+            columns=dict(study.community_table.columns) or None,
+            encoding=study.community_table.encoding,
+            sheet=study.community_table.sheet,
+        )
+    else:
+        community_table = pd.DataFrame(index=pd.Index([], name="community_id"))
+
+    facilities = _read_facilities(study, table)
+    area = communities.geometry.union_all()
+    clip = area.buffer(study.network.clip_buffer_m)
+
+    with _progress("walking network / 步行路网"):
+        net = _load_network(study, clip)
+    buildings = (
+        io.read_buildings_from_osm(study.buildings.path, working_crs=crs, clip_polygon=area)
+        if study.buildings is not None
+        else None
+    )
+    placed = demand.demand_from_buildings(communities, community_table, buildings)
+    residents = placed.residents
+
+    keys = [k for k in table.keys if k in set(facilities["category"])]
+    with _progress("walking distances / 步行距离"):
+        found = accessibility.nearest_facility_by_category(
+            net,
+            residents,
+            facilities,
+            categories=keys,
+            max_snap_distance=study.walk.max_snap_distance_m,
+        )
+    distances = found.distance_m.reindex(columns=table.keys, fill_value=np.inf)
+    nearest = found.facility_id.reindex(columns=table.keys)
+
+    rule_set = rules.load_rules(study.rules_path)
+    inputs = rules.RuleInputs(
+        communities=communities,
+        streets=streets,
+        community_table=community_table,
+        facilities=facilities,
+        residents=residents,
+        distances=distances,
+        nearest=nearest,
+        walk=study.walk,
+        category_names={c.key: (c.name_zh, c.name_en) for c in table},
+    )
+    results = rules.evaluate(rule_set, inputs)
+    return StudyResult(
+        study=study,
+        streets=streets,
+        communities=communities,
+        community_table=community_table,
+        facilities=facilities,
+        residents=residents,
+        distances=distances,
+        nearest=nearest,
+        rule_results=results,
+        log=tuple(capture.lines),
+    )
+
+
+def _layer_options(layer: LayerInput) -> dict[str, Any]:
+    return {
+        "columns": dict(layer.columns) or None,
+        "crs": layer.crs,
+        "encoding": layer.encoding,
+        "layer": layer.layer,
+    }
+
+
+def _read_facilities(study: Study, table: categories.CategoryTable) -> gpd.GeoDataFrame:
+    frames = []
+    for source in study.facilities:
+        read = io.read_facilities(
+            source.path,
+            kind=source.kind or "table",
+            working_crs=study.working_crs,
+            crs=source.crs,
+            columns=dict(source.columns) or None,
+            categories=table,
+            encoding=source.encoding,
+            sheet=source.sheet,
+        )
+        frames.append(read.facilities)
+    facilities = gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
+    duplicated = facilities.index.duplicated()
+    if duplicated.any():
+        raise InputError(
+            "Facility ids repeat across the facility files: "
+            f"{sorted(set(facilities.index[duplicated]))[:10]}. Give each file its own id "
+            "column or prefix."
+        )
+    return facilities
+
+
+def _load_network(study: Study, clip: Any) -> network.WalkNetwork:
+    source = study.network
+    if source.place is not None:
+        return network.walk_network_from_place(
+            source.place,
+            crs=study.working_crs,
+            cache_dir=study.cache_dir,
+            keep_private=source.keep_private,
+        )
+    assert source.path is not None  # load_study guarantees path or place
+    if source.path.suffix.lower() == ".graphml":
+        return network.walk_network_from_graphml(source.path, crs=study.working_crs)
+    return network.walk_network_from_osm_file(
+        source.path,
+        crs=study.working_crs,
+        keep_private=source.keep_private,
+        clip_polygon=clip,
+        cache_dir=study.cache_dir,
+    )
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[None]:
+    start = time.perf_counter()
+    logger.debug("%s ...", what)
+    yield
+    logger.info("%s: %.1f s", what, time.perf_counter() - start)

@@ -1,0 +1,82 @@
+"""Study files: paths resolved against the file, typos refused with the key named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from facility_coverage import ConfigError
+from facility_coverage.config import load_study
+
+MINIMAL = """
+[study]
+name = "测试 test"
+working_crs = "EPSG:4549"
+
+[inputs.streets]
+path = "b/streets.gpkg"
+[inputs.communities]
+path = "b/communities.gpkg"
+columns = { community_id = "社区代码" }
+[[inputs.facilities]]
+path = "f.csv"
+crs = "GCJ-02"
+[inputs.network]
+path = "city.osm.pbf"
+{extra}
+"""
+
+
+def _write(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(MINIMAL.replace("{extra}", extra), encoding="utf-8")
+    return path
+
+
+def test_minimal_study_resolves_paths_and_defaults(tmp_path: Path) -> None:
+    study = load_study(_write(tmp_path))
+    assert study.communities.path == (tmp_path / "b" / "communities.gpkg").resolve()
+    assert study.communities.columns == {"community_id": "社区代码"}
+    assert study.facilities[0].crs == "GCJ-02"
+    assert study.network.keep_private is True
+    assert study.walk.speed_m_per_min == 80.0
+    # 15 minutes at 80 m/min and at the elderly 54 m/min.
+    assert study.walk.minutes_to_metres(15) == 1200.0
+    assert study.walk.minutes_to_metres(15, elderly=True) == 810.0
+    assert study.rules_path is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("[walk]\nspeed = 70", "unknown key(s) ['speed'] in [walk]"),
+        ("[walk]\nspeed_m_per_min = -1", "[walk].speed_m_per_min must be a positive number"),
+        ("[outputs]\ndir = 'x'", "unknown key(s) ['outputs'] in [top level]"),
+    ],
+)
+def test_typos_and_bad_values_are_refused(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_study(_write(tmp_path, extra))
+    assert message in str(err.value)
+    assert "study.toml" in str(err.value)
+
+
+def test_network_needs_exactly_one_source(tmp_path: Path) -> None:
+    path = (
+        _write(tmp_path)
+        .read_text(encoding="utf-8")
+        .replace('path = "city.osm.pbf"', 'path = "city.osm.pbf"\nplace = "南通市崇川区"')
+    )
+    (tmp_path / "study.toml").write_text(path, encoding="utf-8")
+    with pytest.raises(ConfigError, match="exactly one of 'path'"):
+        load_study(tmp_path / "study.toml")
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_study(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[study\nname=", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid UTF-8 TOML"):
+        load_study(bad)
