@@ -66,6 +66,51 @@ class StudyResult:
     rule_results: pd.DataFrame
     log: tuple[str, ...]
 
+    def __repr__(self) -> str:
+        judged = self.rule_results.dropna(subset=["passed"])
+        failing = judged[judged["passed"].isin([False])]
+        tag = " (SAMPLE / 示例数据)" if self.study.synthetic else ""
+        return (
+            f"<StudyResult {self.study.name!r}{tag}: {len(self.streets)} 街道, "
+            f"{len(self.communities)} 社区, {len(self.facilities)} facilities, "
+            f"{len(self.residents)} resident points ({self.residents['population'].sum():,.0f} "
+            f"residents); {len(judged)} rule results, {len(failing)} failing>"
+        )
+
+    def failures(self, level: str = "community", rule_id: str | None = None) -> pd.DataFrame:
+        """Failing units at ``level`` (optionally of one rule), largest shortfall first.
+
+        Examples
+        --------
+        >>> result.failures("street", "R2")[["unit_name", "reason_zh"]]  # doctest: +SKIP
+        """
+        table = self.rule_results
+        rows = table[(table["level"] == level) & table["passed"].isin([False])]
+        if rule_id is not None:
+            rows = rows[rows["rule_id"] == rule_id]
+        return rows.sort_values(["rule_id", "shortfall"], ascending=[True, False])
+
+    def explain(self, unit: str) -> pd.DataFrame:
+        """Every rule result of one unit, found by id or by (part of) its name."""
+        table = self.rule_results
+        mask = (table["unit_id"] == unit) | table["unit_name"].astype(str).str.contains(
+            unit, regex=False
+        )
+        return table[mask][
+            [
+                "level",
+                "unit_name",
+                "rule_id",
+                "rule_name_zh",
+                "value",
+                "target",
+                "passed",
+                "shortfall",
+                "reason_zh",
+                "reason_en",
+            ]
+        ]
+
 
 class _Capture(logging.Handler):
     """Collects what the run logs at INFO and above, for the run log a planner reads."""
