@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import accessibility, categories, demand, io, network, rules
+from . import accessibility, categories, dedupe, demand, io, network, rules
 from ._errors import InputError
 from .config import LayerInput, Study, load_study
 
@@ -53,6 +53,11 @@ class StudyResult:
     log
         What the run did that a planner must know: conversions, repairs,
         dropped or unplaced records, each as one line.
+    reports
+        Tables behind the log, by name: ``facility_merges`` (duplicates merged
+        across sources), ``facilities_not_used`` (rows not read or not
+        classified, with the reason), ``unsnapped`` (points too far from the
+        walking network), ``placement`` (how each 社区's residents were placed).
     """
 
     study: Study
@@ -65,6 +70,7 @@ class StudyResult:
     nearest: pd.DataFrame
     rule_results: pd.DataFrame
     log: tuple[str, ...]
+    reports: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         judged = self.rule_results.dropna(subset=["passed"])
@@ -181,7 +187,7 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
     else:
         community_table = pd.DataFrame(index=pd.Index([], name="community_id"))
 
-    facilities = _read_facilities(study, table)
+    facilities, merges, not_used = _read_facilities(study, table)
     area = communities.geometry.union_all()
     clip = area.buffer(study.network.clip_buffer_m)
 
@@ -231,6 +237,12 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
         nearest=nearest,
         rule_results=results,
         log=tuple(capture.lines),
+        reports={
+            "facility_merges": merges,
+            "facilities_not_used": not_used,
+            "unsnapped": found.unsnapped,
+            "placement": placed.placement,
+        },
     )
 
 
@@ -243,12 +255,17 @@ def _layer_options(layer: LayerInput) -> dict[str, Any]:
     }
 
 
-def _read_facilities(study: Study, table: categories.CategoryTable) -> gpd.GeoDataFrame:
+def _read_facilities(
+    study: Study, table: categories.CategoryTable
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """All facility sources, concatenated and de-duplicated across sources."""
     frames = []
+    not_used = []
     for source in study.facilities:
         read = io.read_facilities(
             source.path,
-            kind=source.kind or "table",
+            kind=source.kind,
+            layer=source.layer,
             working_crs=study.working_crs,
             crs=source.crs,
             columns=dict(source.columns) or None,
@@ -257,6 +274,8 @@ def _read_facilities(study: Study, table: categories.CategoryTable) -> gpd.GeoDa
             sheet=source.sheet,
         )
         frames.append(read.facilities)
+        if len(read.report):
+            not_used.append(read.report.assign(file=source.path.name))
     facilities = gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
     duplicated = facilities.index.duplicated()
     if duplicated.any():
@@ -265,7 +284,12 @@ def _read_facilities(study: Study, table: categories.CategoryTable) -> gpd.GeoDa
             f"{sorted(set(facilities.index[duplicated]))[:10]}. Give each file its own id "
             "column or prefix."
         )
-    return facilities
+    facilities, merges = dedupe.deduplicate_facilities(facilities)
+    return (
+        facilities,
+        merges,
+        (pd.concat(not_used, ignore_index=True) if not_used else pd.DataFrame()),
+    )
 
 
 def _load_network(study: Study, clip: Any) -> network.WalkNetwork:

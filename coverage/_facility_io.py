@@ -1,0 +1,715 @@
+"""Facility readers behind ``io.read_facilities``: tables (CSV/XLSX), point layers, OSM files.
+
+Each returns a ``FacilityRead``: the classified facilities in the working CRS
+and a report of every record corrected or left out, by row and name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from . import crs as _crs
+from ._errors import CRSError, InputError
+from ._read import (
+    CrsLike,
+    clean_str,
+    osm_processor,
+    read_table,
+    read_vector,
+    spreadsheet_rows,
+    to_working,
+)
+from ._validate import (
+    Issue,
+    check_ids,
+    ids_to_str,
+    issues_frame,
+    map_columns,
+    parse_bool,
+    parse_number,
+    require_fields,
+    sniff_crs_hint,
+)
+from .categories import (
+    CategoryTable,
+    classify_amap_frame,
+    classify_osm_tags,
+    normalise_typecode,
+    osm_tag_keys,
+)
+
+logger = logging.getLogger(__name__)
+
+
+FACILITY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "facility_id": ("设施编号", "设施代码", "编号", "poi_id", "poiid", "uid", "id"),
+    "name": ("名称", "设施名称", "机构名称", "店名", "poi名称"),
+    "lon": ("经度", "lon", "lng", "longitude", "x"),
+    "lat": ("纬度", "lat", "latitude", "y"),
+    "location": ("location", "经纬度", "坐标"),
+    "typecode": ("类型编码", "typecode", "type_code", "分类编码"),
+    "type": ("类型", "poi类型", "type"),
+    "category": ("category", "类别", "设施类别", "设施类型"),
+    "floor_area_m2": ("建筑面积", "floor_area", "面积"),
+    "beds": ("床位数", "床位", "beds"),
+    "nursing_beds": ("护理型床位数", "护理型床位", "护理床位数", "nursing_beds"),
+    "childcare_places": ("托位数", "托位", "childcare_places"),
+    "inclusive": ("是否普惠", "普惠", "普惠性", "inclusive"),
+    "demonstration": ("是否示范", "示范", "示范性", "demonstration"),
+}
+
+
+_FACILITY_FLOATS: Final = ("floor_area_m2", "beds", "nursing_beds", "childcare_places")
+
+
+_FACILITY_BOOLS: Final = ("inclusive", "demonstration")
+
+
+@dataclass(frozen=True)
+class FacilityRead:
+    """Facilities read from one file.
+
+    Attributes
+    ----------
+    facilities
+        Classified facilities (design.md "facilities" layer) in the working CRS,
+        indexed by ``facility_id``.
+    report
+        One row per record repaired, corrected or left out (``row``, ``id``,
+        ``name``, ``typecode``, ``issue``, ``action``, ``detail``), e.g.
+        ``unclassified`` / ``not_included`` with the name and type code.
+    notes
+        Lines for the run log (encoding detected, coordinates converted, counts).
+    path
+        The file read.
+    """
+
+    facilities: gpd.GeoDataFrame
+    report: pd.DataFrame
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    path: Path | None = None
+
+
+def _stem_prefix(path: Path) -> str:
+    name = path.name
+    for suffix in (".osm.pbf", ".osm.bz2"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _attributes(
+    df: pd.DataFrame,
+    mapping: Mapping[str, str],
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+) -> dict[str, pd.Series]:
+    """Optional facility attributes parsed from the mapped columns; bad cells cleared and reported."""
+    out: dict[str, pd.Series] = {}
+    for f in (*_FACILITY_FLOATS, *_FACILITY_BOOLS):
+        if f not in mapping:
+            continue
+        col = mapping[f]
+        parser = parse_number if f in _FACILITY_FLOATS else parse_bool
+        values: list[Any] = []
+        for k, v in enumerate(df[col]):
+            try:
+                parsed = parser(v)
+                if f in _FACILITY_FLOATS and parsed is not None and parsed < 0:
+                    raise ValueError(v)
+                values.append(parsed)
+            except ValueError:
+                values.append(None)
+                expected = "a number ≥ 0" if f in _FACILITY_FLOATS else "是/否, 1/0 or true/false"
+                issues.append(
+                    Issue(
+                        int(rows[k]),
+                        ids.iloc[k],
+                        names.iloc[k],
+                        "bad_value",
+                        "value_cleared",
+                        f"column {col!r}: {v!r} is not {expected}; left empty",
+                    )
+                )
+        if f in _FACILITY_FLOATS:
+            out[f] = pd.Series(values, index=df.index, dtype="float64")
+        else:
+            out[f] = pd.Series(values, index=df.index, dtype="boolean")
+    return out
+
+
+def _categories_for(
+    df: pd.DataFrame,
+    mapping: Mapping[str, str],
+    categories: CategoryTable,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    typecodes: pd.Series,
+    issues: list[Issue],
+) -> pd.Series:
+    """Explicit category column first (key or name), else classification by name/typecode/type."""
+    frame = pd.DataFrame(
+        {
+            "name": names,
+            "typecode": typecodes,
+            "type": clean_str(df[mapping["type"]]) if "type" in mapping else None,
+        },
+        index=df.index,
+    )
+    classified = classify_amap_frame(frame, categories)
+    result = classified.copy()
+    explicit_col = mapping.get("category")
+    explicit = clean_str(df[explicit_col]) if explicit_col else None
+    for k in range(len(df)):
+        value = None if explicit is None else explicit.iloc[k]
+        if value is not None:
+            key = categories.resolve(value)
+            if key is None:
+                result.iloc[k] = None
+                issues.append(
+                    Issue(
+                        int(rows[k]),
+                        ids.iloc[k],
+                        names.iloc[k],
+                        "unknown_category",
+                        "not_included",
+                        f"column {explicit_col!r} says {value!r}, which is not a category key or "
+                        f"name (known: {', '.join(categories.keys)}); fix the value or the "
+                        "categories file",
+                    )
+                )
+            else:
+                result.iloc[k] = key
+        elif classified.iloc[k] is None:
+            issues.append(
+                Issue(
+                    int(rows[k]),
+                    ids.iloc[k],
+                    names.iloc[k],
+                    "unclassified",
+                    "not_included",
+                    f"no category matches name {names.iloc[k]!r}, type code "
+                    f"{typecodes.iloc[k]!r}; add a category column or a keyword/type code to the "
+                    "categories file if it should count",
+                )
+            )
+    return result
+
+
+def _coordinates(
+    df: pd.DataFrame,
+    mapping: Mapping[str, str],
+    *,
+    path: Path,
+    found: list[str],
+) -> tuple[pd.Series, pd.Series]:
+    """Raw lon/lat cells (from two columns, or one 'lon,lat' location column)."""
+    if "lon" in mapping and "lat" in mapping:
+        return df[mapping["lon"]], df[mapping["lat"]]
+    if "location" in mapping:
+        parts = clean_str(df[mapping["location"]]).str.split(r"[,，;\s]+", regex=True, n=1)
+        lon = parts.map(lambda x: x[0] if isinstance(x, list) and len(x) == 2 else None)
+        lat = parts.map(lambda x: x[1] if isinstance(x, list) and len(x) == 2 else None)
+        return lon, lat
+    require_fields(
+        mapping, ["lon", "lat"], FACILITY_ALIASES, found, path=path, what="facility list"
+    )
+    raise AssertionError  # pragma: no cover
+
+
+def _parse_coordinate_cells(
+    lon_raw: pd.Series,
+    lat_raw: pd.Series,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers from the coordinate cells; rows with blanks or text are reported and masked."""
+    n = len(lon_raw)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    ok = np.ones(n, dtype=bool)
+    for k, (a, b) in enumerate(zip(lon_raw, lat_raw, strict=True)):
+        try:
+            x, y = parse_number(a), parse_number(b)
+        except ValueError:
+            x = y = None
+            kind = "non_numeric_coordinates"
+        else:
+            kind = "missing_coordinates"
+        if x is None or y is None:
+            ok[k] = False
+            issues.append(
+                Issue(
+                    int(rows[k]),
+                    ids.iloc[k],
+                    names.iloc[k],
+                    kind,
+                    "dropped",
+                    f"coordinates ({a!r}, {b!r}) are not two numbers; fill them in",
+                )
+            )
+            continue
+        lon[k], lat[k] = x, y
+    return lon, lat, ok
+
+
+def _plausible_lonlat(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ok: np.ndarray,
+    *,
+    bounds: tuple[float, float, float, float],
+    where: str,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+) -> None:
+    """Swap back lon/lat given in the wrong order; drop (0, 0) and out-of-range points. In place."""
+    west, south, east, north = bounds
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x >= west) & (x <= east) & (y >= south) & (y <= north)
+
+    for k in np.flatnonzero(ok):
+        x, y = lon[k], lat[k]
+        if x == 0 and y == 0:
+            reason = "at (0, 0), which usually means a blank exported as zero"
+        elif inside(np.array([x]), np.array([y]))[0]:
+            continue
+        elif inside(np.array([y]), np.array([x]))[0]:
+            lon[k], lat[k] = y, x
+            issues.append(
+                Issue(
+                    int(rows[k]),
+                    ids.iloc[k],
+                    names.iloc[k],
+                    "swapped_coordinates",
+                    "corrected",
+                    f"longitude/latitude ({x}, {y}) were in the wrong order; swapped back",
+                )
+            )
+            continue
+        else:
+            reason = f"({x}, {y}) is outside {where}"
+        ok[k] = False
+        issues.append(
+            Issue(
+                int(rows[k]),
+                ids.iloc[k],
+                names.iloc[k],
+                "out_of_range",
+                "dropped",
+                f"coordinates {reason}; check the row",
+            )
+        )
+
+
+def _table_points(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ok: np.ndarray,
+    crs: CrsLike | None,
+    *,
+    path: Path,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+    notes: list[str],
+) -> gpd.GeoSeries:
+    """Points (WGS84 or the table's CRS) from checked coordinates; NaN where not ok."""
+    if crs is None:
+        good = ok & np.isfinite(lon) & np.isfinite(lat)
+        if good.any():
+            bounds = (
+                float(lon[good].min()),
+                float(lat[good].min()),
+                float(lon[good].max()),
+                float(lat[good].max()),
+            )
+            hint = sniff_crs_hint(bounds)
+        else:
+            hint = "no row has usable coordinates."
+        raise CRSError(
+            f"{path}: say which coordinate system the facility list uses: {hint} "
+            'Set crs for this input in the study file (Amap/高德 exports are "GCJ-02").'
+        )
+    parsed = _crs.parse_crs(crs)
+    if isinstance(parsed, _crs.OffsetCRS):
+        _plausible_lonlat(
+            lon,
+            lat,
+            ok,
+            bounds=(72.004, 0.8293, 137.8347, 55.8271),
+            where=f"China, where {parsed.name} is defined",
+            rows=rows,
+            ids=ids,
+            names=names,
+            issues=issues,
+        )
+        x, y = lon.copy(), lat.copy()
+        if ok.any():
+            x[ok], y[ok] = _crs.to_wgs84(lon[ok], lat[ok], parsed.name)
+        msg = f"{path.name}: {int(ok.sum())} points converted from {parsed.name} to WGS84 (iterated inverse)"
+        logger.info(msg)
+        notes.append(msg)
+        out_crs = pyproj.CRS.from_epsg(4326)
+    else:
+        area = parsed.area_of_use
+        west, south, east, north = area.bounds if area is not None else (-180.0, -90.0, 180.0, 90.0)
+        if parsed.is_geographic:
+            _plausible_lonlat(
+                lon,
+                lat,
+                ok,
+                bounds=(west - 1, south - 1, east + 1, north + 1),
+                where=f"the area of use of {parsed.name}",
+                rows=rows,
+                ids=ids,
+                names=names,
+                issues=issues,
+            )
+            x, y = lon.copy(), lat.copy()
+        else:
+            to_ll = pyproj.Transformer.from_crs(parsed, 4326, always_xy=True)
+            x, y = lon.copy(), lat.copy()
+            with np.errstate(all="ignore"):
+                glon, glat = to_ll.transform(lon, lat)
+                slon, slat = to_ll.transform(lat, lon)
+            pad = 1.0
+            for k in np.flatnonzero(ok):
+                fits = west - pad <= glon[k] <= east + pad and south - pad <= glat[k] <= north + pad
+                if fits:
+                    continue
+                if west - pad <= slon[k] <= east + pad and south - pad <= slat[k] <= north + pad:
+                    x[k], y[k] = lat[k], lon[k]
+                    issues.append(
+                        Issue(
+                            int(rows[k]),
+                            ids.iloc[k],
+                            names.iloc[k],
+                            "swapped_coordinates",
+                            "corrected",
+                            f"x/y ({lon[k]}, {lat[k]}) were in the wrong order; swapped back",
+                        )
+                    )
+                else:
+                    ok[k] = False
+                    issues.append(
+                        Issue(
+                            int(rows[k]),
+                            ids.iloc[k],
+                            names.iloc[k],
+                            "out_of_range",
+                            "dropped",
+                            f"coordinates ({lon[k]}, {lat[k]}) are outside the area of use of "
+                            f"{parsed.name}; check the row or the crs setting",
+                        )
+                    )
+        out_crs = parsed
+    x = np.where(ok, x, np.nan)
+    y = np.where(ok, y, np.nan)
+    return gpd.GeoSeries(shapely.points(x, y), crs=out_crs)
+
+
+def _finish_facilities(
+    *,
+    ids: pd.Series,
+    names: pd.Series,
+    category: pd.Series,
+    keep: np.ndarray,
+    geometry: gpd.GeoSeries,
+    working: pyproj.CRS,
+    source: str,
+    extra: Mapping[str, pd.Series],
+) -> gpd.GeoDataFrame:
+    data: dict[str, Any] = {
+        "facility_id": ids.to_numpy(dtype=object),
+        "name": names.to_numpy(dtype=object),
+        "category": category.to_numpy(dtype=object),
+        "source": np.full(len(ids), source, dtype=object),
+    }
+    for k, v in extra.items():
+        data[k] = v.to_numpy()
+    gdf = gpd.GeoDataFrame(data, geometry=geometry.to_numpy(), crs=geometry.crs)
+    gdf = gdf[keep].to_crs(working)
+    for k, v in extra.items():
+        if str(v.dtype) in ("boolean", "float64"):
+            gdf[k] = gdf[k].astype(v.dtype)
+    gdf.index = pd.Index(gdf["facility_id"].to_numpy(), name="facility_id", dtype=object)
+    return gdf
+
+
+def _facility_read(
+    gdf: gpd.GeoDataFrame,
+    issues: list[Issue],
+    notes: list[str],
+    path: Path,
+    typecodes: Mapping[int, str | None] | None = None,
+) -> FacilityRead:
+    report = issues_frame(sorted(issues, key=lambda i: (i.row or 0, i.issue)))
+    # the planner filters the report by type code (which codes to add to the taxonomy)
+    codes = [
+        None if typecodes is None or r is pd.NA else typecodes.get(int(r)) for r in report["row"]
+    ]
+    report.insert(3, "typecode", pd.Series(codes, index=report.index, dtype=object))
+    dropped = int(report["action"].isin(["dropped", "not_included"]).sum())
+    counts = gdf["category"].value_counts().to_dict() if len(gdf) else {}
+    line = f"{path.name}: {len(gdf)} facilities read, {dropped} record(s) left out"
+    notes.append(line)
+    if dropped:
+        by_issue = report.loc[report["action"].isin(["dropped", "not_included"]), "issue"]
+        logger.warning("%s (%s); see the read report", line, by_issue.value_counts().to_dict())
+    else:
+        logger.info(line)
+    logger.debug("%s: facilities by category %s", path, counts)
+    return FacilityRead(facilities=gdf, report=report, notes=tuple(notes), path=path)
+
+
+def facilities_from_table(
+    path: Path,
+    *,
+    working: pyproj.CRS,
+    categories: CategoryTable,
+    crs: CrsLike | None,
+    columns: Mapping[str, str] | None,
+    encoding: str | None,
+    sheet: str | int | None,
+    source: str | None,
+) -> FacilityRead:
+    what = "facility list"
+    df, notes = read_table(path, what=what, encoding=encoding, sheet=sheet)
+    found = list(df.columns)
+    mapping = map_columns(found, FACILITY_ALIASES, columns, path=path, what=what)
+    if "location" in mapping and ("lon" in mapping) != ("lat" in mapping):
+        mapping.pop("lon", None)
+        mapping.pop("lat", None)
+    rows = spreadsheet_rows(df)
+    issues: list[Issue] = []
+    names = (
+        clean_str(df[mapping["name"]])
+        if "name" in mapping
+        else pd.Series([None] * len(df), index=df.index, dtype=object)
+    )
+    if "facility_id" in mapping:
+        ids = ids_to_str(df[mapping["facility_id"]])
+        check_ids(ids, path=path, column=mapping["facility_id"], what="facilities", first_row=2)
+    else:
+        prefix = _stem_prefix(path)
+        ids = pd.Series([f"{prefix}-{r}" for r in rows], index=df.index, dtype=object)
+    typecodes = (
+        df[mapping["typecode"]].map(normalise_typecode)
+        if "typecode" in mapping
+        else pd.Series([None] * len(df), index=df.index, dtype=object)
+    )
+    lon_raw, lat_raw = _coordinates(df, mapping, path=path, found=found)
+    lon, lat, ok = _parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
+    geometry = _table_points(
+        lon, lat, ok, crs, path=path, rows=rows, ids=ids, names=names, issues=issues, notes=notes
+    )
+    category = _categories_for(df, mapping, categories, rows, ids, names, typecodes, issues)
+    # A row left out for its coordinates is reported once, not also as unclassified.
+    bad_rows = {i.row for i in issues if i.action == "dropped"}
+    issues = [i for i in issues if not (i.action == "not_included" and i.row in bad_rows)]
+    extra = _attributes(df, mapping, rows, ids, names, issues)
+    if "typecode" in mapping:
+        extra = {"typecode": typecodes.astype(object), **extra}
+    keep = ok & category.notna().to_numpy()
+    src = source or ("amap" if "typecode" in mapping else "table")
+    gdf = _finish_facilities(
+        ids=ids,
+        names=names,
+        category=category,
+        keep=keep,
+        geometry=geometry,
+        working=working,
+        source=src,
+        extra=extra,
+    )
+    return _facility_read(
+        gdf, issues, notes, path, dict(zip(rows.tolist(), typecodes, strict=True))
+    )
+
+
+def facilities_from_layer(
+    path: Path,
+    *,
+    working: pyproj.CRS,
+    categories: CategoryTable,
+    crs: CrsLike | None,
+    columns: Mapping[str, str] | None,
+    encoding: str | None,
+    layer: str | int | None,
+    source: str | None,
+) -> FacilityRead:
+    what = "facility layer"
+    gdf, notes = read_vector(path, what=what, encoding=encoding, layer=layer)
+    gdf = gdf.reset_index(drop=True)
+    found = [c for c in gdf.columns if c != gdf.geometry.name]
+    mapping = map_columns(found, FACILITY_ALIASES, columns, path=path, what=what)
+    rows = np.arange(1, len(gdf) + 1)
+    issues: list[Issue] = []
+    names = (
+        clean_str(gdf[mapping["name"]])
+        if "name" in mapping
+        else pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+    )
+    if "facility_id" in mapping:
+        ids = ids_to_str(gdf[mapping["facility_id"]])
+        check_ids(ids, path=path, column=mapping["facility_id"], what="facilities")
+    else:
+        prefix = _stem_prefix(path)
+        ids = pd.Series([f"{prefix}-{r}" for r in rows], index=gdf.index, dtype=object)
+    geoms = gdf.geometry.to_numpy()
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    for k in np.flatnonzero(~ok):
+        issues.append(
+            Issue(
+                int(rows[k]),
+                ids.iloc[k],
+                names.iloc[k],
+                "missing_geometry",
+                "dropped",
+                "the feature has no geometry",
+            )
+        )
+    not_point = ok & (shapely.get_type_id(geoms) != 0)
+    if not_point.any():
+        geoms = geoms.copy()
+        geoms[not_point] = shapely.point_on_surface(geoms[not_point])
+        msg = f"{path.name}: {int(not_point.sum())} non-point features placed at a point on their surface"
+        logger.info(msg)
+        notes.append(msg)
+    points = gpd.GeoDataFrame({"k": np.arange(len(gdf))}, geometry=geoms, crs=gdf.crs)
+    points = to_working(points, crs, working, path=path, what=what, notes=notes)
+    typecodes = (
+        gdf[mapping["typecode"]].map(normalise_typecode)
+        if "typecode" in mapping
+        else pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+    )
+    category = _categories_for(gdf, mapping, categories, rows, ids, names, typecodes, issues)
+    bad_rows = {i.row for i in issues if i.action == "dropped"}
+    issues = [i for i in issues if not (i.action == "not_included" and i.row in bad_rows)]
+    extra = _attributes(gdf, mapping, rows, ids, names, issues)
+    if "typecode" in mapping:
+        extra = {"typecode": typecodes.astype(object), **extra}
+    keep = ok & category.notna().to_numpy()
+    out = _finish_facilities(
+        ids=ids,
+        names=names,
+        category=category,
+        keep=keep,
+        geometry=points.geometry,
+        working=working,
+        source=source or "layer",
+        extra=extra,
+    )
+    return _facility_read(
+        out, issues, notes, path, dict(zip(rows.tolist(), typecodes, strict=True))
+    )
+
+
+def facilities_from_osm(
+    path: Path, *, working: pyproj.CRS, categories: CategoryTable, source: str | None
+) -> FacilityRead:
+    keys = sorted(osm_tag_keys(categories) | {"name", "name:zh"})
+    ids: list[str] = []
+    names: list[str | None] = []
+    cats: list[str] = []
+    geoms: list[shapely.Geometry] = []
+    issues: list[Issue] = []
+    notes: list[str] = []
+    try:
+        for obj in osm_processor(path, *keys):
+            if not (obj.is_node() or obj.is_way()):
+                continue
+            tags = {t.k: t.v for t in obj.tags}
+            key = classify_osm_tags(tags, categories)
+            if key is None:
+                continue
+            name = tags.get("name:zh") or tags.get("name")
+            if obj.is_node():
+                oid = f"osm-n{obj.id}"
+                if not obj.location.valid():
+                    issues.append(
+                        Issue(
+                            None,
+                            oid,
+                            name,
+                            "missing_geometry",
+                            "dropped",
+                            "node without a valid location",
+                        )
+                    )
+                    continue
+                geom = shapely.Point(obj.location.lon, obj.location.lat)
+            else:
+                oid = f"osm-w{obj.id}"
+                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if len(coords) < len(obj.nodes) or not coords:
+                    issues.append(
+                        Issue(
+                            None,
+                            oid,
+                            name,
+                            "incomplete_way",
+                            "dropped",
+                            "some nodes of the way are missing from the extract",
+                        )
+                    )
+                    continue
+                closed = len(coords) >= 4 and coords[0] == coords[-1]
+                geom = (
+                    shapely.Polygon(coords)
+                    if closed
+                    else shapely.LineString(coords)
+                    if len(coords) > 1
+                    else shapely.Point(coords[0])
+                )
+            ids.append(oid)
+            names.append(name)
+            cats.append(key)
+            geoms.append(geom)
+    except InputError:
+        raise
+    except RuntimeError as exc:
+        raise InputError(f"{path}: cannot read the OSM file ({exc}).") from exc
+    wgs = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(working)
+    arr = wgs.to_numpy()
+    poly = shapely.get_type_id(arr) == 3
+    valid = shapely.is_valid(arr)
+    points = np.where(
+        poly & valid,
+        shapely.centroid(arr),
+        np.where(poly, shapely.centroid(shapely.get_exterior_ring(arr)), shapely.centroid(arr)),
+    )
+    gdf = gpd.GeoDataFrame(
+        {
+            "facility_id": np.array(ids, dtype=object),
+            "name": np.array(names, dtype=object),
+            "category": np.array(cats, dtype=object),
+            "source": np.full(len(ids), source or "osm", dtype=object),
+        },
+        geometry=points,
+        crs=working,
+    )
+    gdf.index = pd.Index(gdf["facility_id"].to_numpy(), name="facility_id", dtype=object)
+    if issues:
+        logger.warning("%s: %d OSM objects left out (incomplete in the extract)", path, len(issues))
+    return _facility_read(gdf, issues, notes, path)

@@ -1,0 +1,217 @@
+"""Low-level reading shared by the readers in ``io``: files, tables, vector layers, CRS.
+
+Private: ``io`` holds the public readers. Everything here names the file in
+its errors and records what it did in ``notes`` lines for the run log.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from . import crs as _crs
+from ._encoding import (
+    copy_with_whole_field_names,
+    detect_shapefile_encoding,
+    looks_like_mojibake,
+    read_text,
+)
+from ._errors import CRSError, InputError
+from ._validate import check_coordinates_fit_crs, resolve_crs, sniff_crs_hint
+
+logger = logging.getLogger(__name__)
+
+CrsLike = str | int | pyproj.CRS
+
+
+def existing_file(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"The {what} file {p} does not exist. Check the path in the study file.")
+    if p.is_file() and p.stat().st_size == 0:
+        raise InputError(f"The {what} file {p} is empty (0 bytes). Export it again.")
+    return p
+
+
+def metric_crs(working_crs: CrsLike) -> pyproj.CRS:
+    parsed = _crs.parse_crs(working_crs)
+    if isinstance(parsed, _crs.OffsetCRS) or parsed.is_geographic:
+        raise CRSError(
+            f"The working CRS must be metric (e.g. 'EPSG:4549' in Nantong), not {working_crs!r}."
+        )
+    return parsed
+
+
+def read_vector(
+    path: Path, *, what: str, encoding: str | None, layer: str | int | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read a vector file with pyogrio, choosing the layer and the shapefile encoding."""
+    notes: list[str] = []
+    if encoding is None and path.suffix.lower() == ".shp":
+        encoding = detect_shapefile_encoding(path)
+        if encoding is not None:
+            notes.append(f"{path.name}: no .cpg; attribute text detected as {encoding}")
+    if layer is None:
+        try:
+            layers = pyogrio.list_layers(path)
+        except Exception as exc:
+            raise InputError(f"{path}: cannot open the {what} file ({exc}).") from exc
+        if len(layers) == 0:
+            raise InputError(f"{path}: the {what} file has no layer.")
+        if len(layers) > 1:
+            names = [str(n) for n, _ in layers]
+            raise InputError(
+                f"{path}: the file holds several layers {names}; say which one holds the "
+                f'{what} with layer = "..." for this input in the study file.'
+            )
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = path
+            if encoding is not None and path.suffix.lower() == ".shp":
+                mended = copy_with_whole_field_names(path, encoding, tmp)
+                if mended is not None:
+                    source = mended
+                    notes.append(f"{path.name}: field names cut mid-character were shortened")
+            gdf = pyogrio.read_dataframe(source, layer=layer, encoding=encoding)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read the {what} ({type(exc).__name__}: {exc}).") from exc
+    if len(gdf) == 0:
+        raise InputError(f"{path}: the {what} file has no features. Export it again.")
+    if encoding is None:
+        texts = [str(c) for c in gdf.columns]
+        for col in gdf.columns:
+            if gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col]):
+                texts.extend(str(v) for v in gdf[col].dropna().head(200))
+        if looks_like_mojibake(texts):
+            logger.warning(
+                '%s: the text looks garbled (GBK read as Latin-1?); set encoding = "gbk" '
+                "for this input.",
+                path,
+            )
+            notes.append(f"{path.name}: text looks garbled; set encoding")
+    return gdf, notes
+
+
+def to_working(
+    gdf: gpd.GeoDataFrame,
+    crs: CrsLike | None,
+    working: pyproj.CRS,
+    *,
+    path: Path,
+    what: str,
+    notes: list[str],
+) -> gpd.GeoDataFrame:
+    """Resolve the layer's CRS (file, study or sniffed question), convert offsets, project."""
+    declared, offset = resolve_crs(gdf, crs, path=path, what=what)
+    if offset is not None:
+        xmin, ymin, xmax, ymax = (float(b) for b in gdf.total_bounds)
+        if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+            raise CRSError(
+                f"{path}: the {what} are said to be {offset} (degrees) but range over x "
+                f"{xmin:,.0f}..{xmax:,.0f}: {sniff_crs_hint((xmin, ymin, xmax, ymax))}"
+            )
+        geoms = shapely.transform(
+            gdf.geometry.to_numpy(),
+            lambda xy: np.column_stack(_crs.to_wgs84(xy[:, 0], xy[:, 1], offset)),
+        )
+        gdf = gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index), crs="EPSG:4326")
+        msg = f"{path.name}: {what} converted from {offset} to WGS84 (iterated inverse)"
+        logger.info(msg)
+        notes.append(msg)
+        declared = pyproj.CRS.from_epsg(4326)
+    assert declared is not None
+    gdf = gdf.set_crs(declared, allow_override=True)
+    check_coordinates_fit_crs(gdf, declared, path=path, what=what)
+    return gdf.to_crs(working)
+
+
+def clean_str(values: pd.Series) -> pd.Series:
+    def one(v: Any) -> str | None:
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return None
+        s = str(v).strip()
+        return s or None
+
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object)
+
+
+def read_table(
+    path: Path, *, what: str, encoding: str | None, sheet: str | int | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV or Excel sheet as strings/objects (codes keep their leading zeros in CSV)."""
+    notes: list[str] = []
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        text, enc = read_text(path, encoding=encoding)
+        if enc not in ("ascii", "utf-8", "utf-8-sig"):
+            notes.append(f"{path.name}: read as {enc}")
+        sep = "\t" if suffix == ".tsv" else None
+        try:
+            df = pd.read_csv(
+                _io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=sep,
+                engine="python",
+                skipinitialspace=True,
+            )
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(f"{path}: the {what} file has no header and no rows.") from exc
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path}: the {what} is not a readable CSV table ({exc}).") from exc
+        df = df.astype(object).where(df != "", None)
+    elif suffix in (".xlsx", ".xlsm"):
+        try:
+            df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        except ValueError as exc:
+            import openpyxl
+
+            sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
+            raise InputError(
+                f"{path}: no sheet {sheet!r} in the workbook; sheets are {sheets}. "
+                "Set sheet for this input."
+            ) from exc
+        except Exception as exc:
+            raise InputError(f"{path}: cannot read the {what} workbook ({exc}).") from exc
+        df = df.astype(object).where(df.notna(), None)
+    elif suffix == ".xls":
+        raise InputError(
+            f"{path}: old Excel .xls files are not read; open it in Excel/WPS and save as .xlsx "
+            "(or CSV UTF-8)."
+        )
+    else:
+        raise InputError(
+            f"{path}: the {what} must be a .csv or .xlsx table, not {suffix or 'a file without suffix'}."
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    # Rows with no value at all are layout, not data.
+    df = df[df.notna().any(axis=1)]
+    if len(df) == 0:
+        raise InputError(f"{path}: the {what} has a header but no rows.")
+    return df, notes
+
+
+def spreadsheet_rows(df: pd.DataFrame) -> np.ndarray:
+    """Row numbers as the planner sees them in Excel (header = row 1)."""
+    return np.asarray(df.index, dtype=np.int64) + 2
+
+
+def osm_processor(path: Path, *keys: str, areas: bool = False) -> Any:
+    import osmium
+
+    try:
+        fp = osmium.FileProcessor(str(path))
+        fp = fp.with_areas() if areas else fp.with_locations()
+        return fp.with_filter(osmium.filter.KeyFilter(*keys))
+    except Exception as exc:
+        raise InputError(f"{path}: cannot open the OSM file ({exc}).") from exc

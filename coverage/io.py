@@ -1,0 +1,700 @@
+"""Reading the planners' files once, validated, into the layers of docs/design.md.
+
+Readers return GeoDataFrames in the study's working CRS with the contract
+columns. What they change or leave out is never silent: it is logged and
+recorded (``FacilityRead.report`` for facilities; ``attrs["read_report"]``
+on boundary layers and the community table; see ``read_report``).
+
+Writers elsewhere use ``write_atomic``/``atomic_path`` so a failed run leaves
+no half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Final, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import _facility_io
+from ._errors import InputError
+from ._facility_io import FACILITY_ALIASES as FACILITY_ALIASES
+from ._facility_io import FacilityRead as FacilityRead
+from ._read import (
+    CrsLike,
+    clean_str,
+    existing_file,
+    metric_crs,
+    osm_processor,
+    read_table,
+    read_vector,
+    spreadsheet_rows,
+    to_working,
+)
+from ._validate import (
+    Issue,
+    check_ids,
+    ids_to_str,
+    issues_frame,
+    map_columns,
+    parse_number,
+    repair_polygons,
+    require_fields,
+)
+from .categories import CategoryTable
+
+logger = logging.getLogger(__name__)
+
+# --- default column names (matched after _validate.normalise_header) -------------------
+
+_STREET_ID: Final = (
+    "街道代码",
+    "街道编码",
+    "街道编号",
+    "镇街代码",
+    "jddm",
+    "street_code",
+    "streetid",
+)
+_STREET_NAME: Final = ("街道名称", "街道", "街道名", "镇街名称", "镇街", "jdmc", "street")
+_DISTRICT: Final = ("区县", "区县名称", "所属区县", "区", "区名", "qxmc", "county", "district_name")
+
+STREET_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "street_id": (*_STREET_ID, "code", "id"),
+    "street_name": (*_STREET_NAME, "name"),
+    "district": _DISTRICT,
+}
+COMMUNITY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "community_id": (
+        "社区代码",
+        "社区编码",
+        "社区编号",
+        "村社区代码",
+        "sqdm",
+        "community_code",
+        "communityid",
+        "code",
+        "id",
+    ),
+    "community_name": ("社区名称", "社区", "社区名", "村社区名称", "sqmc", "community", "name"),
+    "street_id": _STREET_ID,
+    "street_name": _STREET_NAME,
+    "district": _DISTRICT,
+}
+COMMUNITY_TABLE_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "community_id": COMMUNITY_ALIASES["community_id"],
+    "community_name": COMMUNITY_ALIASES["community_name"],
+    "street_id": _STREET_ID,
+    "street_name": _STREET_NAME,
+    "district": _DISTRICT,
+    "households": ("户数", "总户数", "住户数", "households"),
+    "residents": ("常住人口", "常住人口数", "人口", "人口数", "residents", "population"),
+    "aged_60_plus": (
+        "60岁以上人口",
+        "60岁及以上人口",
+        "60周岁以上人口",
+        "60周岁及以上人口",
+        "老年人口",
+        "aged_60_plus",
+    ),
+    "aged_0_3": (
+        "0-3岁人口",
+        "0～3岁人口",
+        "0~3岁人口",
+        "0-3岁婴幼儿",
+        "0-3岁婴幼儿人口",
+        "aged_0_3",
+    ),
+    "status": ("小区类型", "小区状态", "建设类型", "类型", "status"),
+    "total_floor_area_m2": ("总建筑面积", "建筑面积", "total_floor_area"),
+    "commerce_floor_area_m2": (
+        "商业及综合服务建筑面积",
+        "商业及综合服务设施建筑面积",
+        "商业服务建筑面积",
+        "commerce_floor_area",
+    ),
+    "elderly_care_floor_area_m2": (
+        "养老服务设施建筑面积",
+        "养老服务建筑面积",
+        "养老设施建筑面积",
+        "elderly_care_floor_area",
+    ),
+    "childcare_floor_area_m2": (
+        "托育服务设施建筑面积",
+        "托育服务建筑面积",
+        "托育设施建筑面积",
+        "childcare_floor_area",
+    ),
+}
+
+_TABLE_INTS: Final = ("households", "residents", "aged_60_plus", "aged_0_3")
+_TABLE_FLOATS: Final = (
+    "total_floor_area_m2",
+    "commerce_floor_area_m2",
+    "elderly_care_floor_area_m2",
+    "childcare_floor_area_m2",
+)
+_TOTAL_ROW: Final = re.compile(r"^\s*(合计|总计|小计|total)\s*$", re.IGNORECASE)
+
+Level = Literal["street", "community"]
+FacilityKind = Literal["table", "osm", "layer"]
+
+
+# --- atomic writes --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    r"""Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    The temporary file has the same suffix, so writers that infer the format
+    from it (GeoPackage, XLSX) work. On an exception the temporary file is
+    removed and ``path`` is left as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
+    >>> with atomic_path(out) as tmp:
+    ...     _ = tmp.write_text("a,b\\n1,2\\n", encoding="utf-8-sig")
+    >>> out.read_text(encoding="utf-8-sig")
+    'a,b\\n1,2\\n'
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as GDAL refuse to overwrite, or append to, an existing file
+    try:
+        yield tmp
+        if not tmp.exists():
+            raise OSError(f"the writer did not create {tmp} for {target}")
+        tmp.replace(target)  # os.replace: atomic on the same file system
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_atomic(path: str | Path, writer: Callable[[Path], object]) -> Path:
+    """Call ``writer(temporary_path)`` and move the result onto ``path`` atomically.
+
+    Parameters
+    ----------
+    path
+        The final file.
+    writer
+        Writes the whole file to the path it is given (e.g.
+        ``lambda p: gdf.to_file(p, layer="x", driver="GPKG")``); for a
+        GeoPackage with several layers, write all of them in this one call.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+def read_report(frame: pd.DataFrame) -> pd.DataFrame:
+    """What a reader repaired, corrected or left out of ``frame`` (columns ``row, id, name, issue, action, detail``)."""
+    return issues_frame(Issue(**r) for r in frame.attrs.get("read_report", []))
+
+
+def _attach(frame: pd.DataFrame, issues: list[Issue], notes: list[str]) -> None:
+    frame.attrs["read_report"] = [i.__dict__.copy() for i in issues]
+    frame.attrs["read_notes"] = list(notes)
+
+
+# --- helpers --------------------------------------------------------------------------
+
+
+# --- boundaries -----------------------------------------------------------------------
+
+
+def read_boundaries(
+    path: str | Path,
+    *,
+    level: Level,
+    working_crs: CrsLike,
+    columns: Mapping[str, str] | None = None,
+    crs: CrsLike | None = None,
+    encoding: str | None = None,
+    layer: str | int | None = None,
+) -> gpd.GeoDataFrame:
+    """Read 街道 or 社区 boundaries (GeoJSON, GeoPackage, shapefile).
+
+    Parameters
+    ----------
+    path
+        The file.
+    level
+        ``"street"`` (街道) or ``"community"`` (社区).
+    working_crs
+        The metric CRS of the study (EPSG:4549 in Nantong).
+    columns
+        ``{field: header}`` for headers the defaults do not recognise, e.g.
+        ``{"community_id": "SQDM"}``. Defaults include 街道代码/街道名称,
+        社区代码/社区名称, 区县 and common English names.
+    crs
+        The file's CRS when it has none (a shapefile without .prj), or to
+        override it; ``"GCJ-02"``/``"BD-09"`` for boundaries traced on Amap/Baidu.
+    encoding
+        The shapefile's text encoding; by default detected (UTF-8 or GB18030).
+    layer
+        The layer of a multi-layer file (GeoPackage).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``street_id``/``community_id`` (str) with the columns of
+        design.md (``street_id, street_name, district`` or ``community_id,
+        community_name, street_id, street_name, district``, then
+        ``geometry``), in ``working_crs``. Missing optional columns are None.
+        Repaired geometries are listed in ``attrs["read_report"]``
+        (``read_report(gdf)``).
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, no id column, duplicate or missing ids, empty or
+        non-polygon geometries.
+    CRSError
+        No CRS and no ``crs``: the message asks a precise question from the
+        coordinate range (degrees -> EPSG:4490/4326; 6-digit eastings ->
+        EPSG:4549; 40xxxxxx eastings -> EPSG:4528).
+    """
+    if level not in ("street", "community"):
+        raise ValueError(f"level must be 'street' or 'community', not {level!r}")
+    what = "街道 (street) boundaries" if level == "street" else "社区 (community) boundaries"
+    p = existing_file(path, what)
+    working = metric_crs(working_crs)
+    gdf, notes = read_vector(p, what=what, encoding=encoding, layer=layer)
+    aliases = STREET_ALIASES if level == "street" else COMMUNITY_ALIASES
+    id_field = f"{level}_id"
+    found = [c for c in gdf.columns if c != gdf.geometry.name]
+    mapping = map_columns(found, aliases, columns, path=p, what=what)
+    require_fields(mapping, [id_field], aliases, found, path=p, what=what)
+
+    out = pd.DataFrame(index=gdf.index)
+    for f in aliases:
+        if f in mapping:
+            out[f] = (
+                ids_to_str(gdf[mapping[f]]) if f.endswith("_id") else clean_str(gdf[mapping[f]])
+            )
+        else:
+            out[f] = pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
+    absent = [f for f in aliases if f not in mapping]
+    if absent:
+        logger.info("%s: no column for %s (left empty)", p, absent)
+    check_ids(out[id_field], path=p, column=mapping[id_field], what=what)
+    result = gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    result, issues = repair_polygons(
+        result, out[id_field], path=p, what=what, names=out[f"{level}_name"]
+    )
+    result = to_working(result, crs, working, path=p, what=what, notes=notes)
+    result.index = pd.Index(result[id_field].to_numpy(), name=id_field, dtype=object)
+    if issues:
+        notes.append(f"{p.name}: {len(issues)} invalid polygon(s) repaired")
+    logger.info("%s: %d %s read", p, len(result), what)
+    _attach(result, issues, notes)
+    return result
+
+
+# --- tables ---------------------------------------------------------------------------
+
+
+# --- facilities -----------------------------------------------------------------------
+
+
+def read_facilities(
+    path: str | Path,
+    *,
+    kind: FacilityKind | None,
+    working_crs: CrsLike,
+    categories: CategoryTable,
+    crs: CrsLike | None = None,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    layer: str | int | None = None,
+    source: str | None = None,
+) -> FacilityRead:
+    """Read and classify facilities from a table, an OSM file or a point layer.
+
+    Parameters
+    ----------
+    path
+        ``.csv``/``.xlsx`` (kind ``"table"``), ``.osm``/``.osm.pbf`` (``"osm"``),
+        or a GeoPackage/GeoJSON/shapefile of points (``"layer"``).
+    kind
+        ``"table"``, ``"osm"`` or ``"layer"``; None infers it from the suffix
+        (.csv/.txt/.tsv/.xlsx/.xlsm/.xls: table; .osm/.osm.pbf/.osm.bz2/.pbf: osm;
+        else layer).
+    working_crs
+        The metric CRS of the study.
+    categories
+        The taxonomy (``categories.load_categories``).
+    crs
+        The coordinates' system. Required for tables: ``"GCJ-02"`` (Amap,
+        Tencent), ``"BD-09"`` (Baidu), ``"WGS84"``, ``"EPSG:4490"``, ... ;
+        GCJ-02/BD-09 are converted to WGS84 (iterated inverse) and the
+        conversion logged. For layers it overrides the file's CRS.
+    columns
+        ``{field: header}`` for headers the defaults do not recognise
+        (fields: ``facility_id, name, lon, lat, location, typecode, type,
+        category, floor_area_m2, beds, nursing_beds, childcare_places,
+        inclusive, demonstration``).
+    encoding
+        A CSV's or shapefile's encoding; by default detected.
+    sheet
+        The Excel sheet (name or 0-based number); the first by default.
+    layer
+        The layer of a multi-layer vector file.
+    source
+        The ``source`` value of the facilities; by default ``"osm"``,
+        ``"amap"`` for a table with Amap type codes, else ``"table"``/``"layer"``.
+
+    Returns
+    -------
+    FacilityRead
+        ``.facilities``: indexed by ``facility_id`` (the id column if any, else
+        ``<file stem>-<spreadsheet row>``, or ``osm-n123``/``osm-w456``), with
+        ``facility_id, name, category, source, geometry`` and the optional
+        attribute columns present in the file; ``.report``: rows left out or
+        corrected (bad, swapped or out-of-range coordinates, unclassified
+        rows, unknown categories, unreadable attribute values), by row number
+        and name.
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, no coordinate columns, duplicate ids.
+    CRSError
+        A table without ``crs`` (the message says what the coordinates look like).
+    """
+    what = "facility list"
+    p = existing_file(path, what)
+    working = metric_crs(working_crs)
+    if kind is None:
+        kind = infer_facility_kind(p)
+        logger.debug("%s: read as a facility %s", p, kind)
+    if kind == "table":
+        return _facility_io.facilities_from_table(
+            p,
+            working=working,
+            categories=categories,
+            crs=crs,
+            columns=columns,
+            encoding=encoding,
+            sheet=sheet,
+            source=source,
+        )
+    if kind == "layer":
+        return _facility_io.facilities_from_layer(
+            p,
+            working=working,
+            categories=categories,
+            crs=crs,
+            columns=columns,
+            encoding=encoding,
+            layer=layer,
+            source=source,
+        )
+    if kind == "osm":
+        return _facility_io.facilities_from_osm(
+            p, working=working, categories=categories, source=source
+        )
+    raise ValueError(f"kind must be 'table', 'osm' or 'layer', not {kind!r}")
+
+
+def infer_facility_kind(path: str | Path) -> FacilityKind:
+    """``"table"``, ``"osm"`` or ``"layer"`` from a file name (see ``read_facilities``)."""
+    name = Path(path).name.lower()
+    if name.endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")):
+        return "table"
+    if name.endswith((".osm", ".osm.pbf", ".osm.bz2", ".pbf")):
+        return "osm"
+    return "layer"
+
+
+# --- community table ------------------------------------------------------------------
+
+_STATUS: Final = (
+    ("改造", "renovated"),
+    ("renovat", "renovated"),
+    ("新建", "new"),
+    ("new", "new"),
+    ("既有", "existing"),
+    ("现状", "existing"),
+    ("existing", "existing"),
+)
+
+
+def _status(value: str) -> str | None:
+    low = value.strip().lower()
+    for word, status in _STATUS:
+        if word in low:
+            return status
+    return None
+
+
+def read_community_table(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read households, population and floor areas per 社区 (CSV or XLSX).
+
+    Parameters
+    ----------
+    path
+        The table.
+    columns
+        ``{field: header}`` for headers the defaults do not recognise. Defaults:
+        社区代码, 社区名称, 户数, 常住人口, 60岁以上人口, 0-3岁人口, 小区类型
+        (新建/改造/既有), 总建筑面积(㎡), 商业及综合服务建筑面积(㎡),
+        养老服务设施建筑面积(㎡), 托育服务设施建筑面积(㎡); the unit suffix
+        may be absent or written m2.
+    encoding
+        A CSV's encoding; by default detected (UTF-8 or GBK).
+    sheet
+        The Excel sheet (name or 0-based number).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``community_id`` (str). Columns present in the file among
+        ``community_name, street_id, street_name, district``, ``households,
+        residents, aged_60_plus, aged_0_3`` (integers; Int64 when some are
+        blank), ``status`` (new/renovated/existing),
+        ``total_floor_area_m2, commerce_floor_area_m2,
+        elderly_care_floor_area_m2, childcare_floor_area_m2`` (float). A
+        column the file lacks is absent (rules then say "not evaluated").
+        Cleared cells and skipped total rows are in ``attrs["read_report"]``.
+
+    Raises
+    ------
+    InputError
+        Missing or empty file, no community id column (the message lists the
+        headers found and those expected), missing or duplicate ids.
+    """
+    what = "community table"
+    p = existing_file(path, what)
+    df, notes = read_table(p, what=what, encoding=encoding, sheet=sheet)
+    found = list(df.columns)
+    mapping = map_columns(found, COMMUNITY_TABLE_ALIASES, columns, path=p, what=what)
+    require_fields(mapping, ["community_id"], COMMUNITY_TABLE_ALIASES, found, path=p, what=what)
+    rows = spreadsheet_rows(df)
+    issues: list[Issue] = []
+    ids = ids_to_str(df[mapping["community_id"]])
+    names = (
+        clean_str(df[mapping["community_name"]])
+        if "community_name" in mapping
+        else pd.Series([None] * len(df), index=df.index, dtype=object)
+    )
+    # Total rows (合计) carry no id: reported and skipped.
+    texts = df.astype(str)
+    total = (
+        ids.isna().to_numpy()
+        & texts.apply(lambda r: r.str.match(_TOTAL_ROW).any(), axis=1).to_numpy()
+    )
+    for pos in np.flatnonzero(total):
+        issues.append(
+            Issue(
+                int(rows[pos]),
+                None,
+                None,
+                "total_row",
+                "dropped",
+                "a 合计/total row, not a community",
+            )
+        )
+    df, ids, names, rows = df[~total], ids[~total], names[~total], rows[~total]
+    check_ids(ids, path=p, column=mapping["community_id"], what="communities", first_row=2)
+
+    out = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="community_id", dtype=object))
+    for f in ("community_name", "street_name", "district"):
+        if f in mapping:
+            out[f] = clean_str(df[mapping[f]]).to_numpy()
+    if "street_id" in mapping:
+        out["street_id"] = ids_to_str(df[mapping["street_id"]]).to_numpy()
+    for f in (*_TABLE_INTS, *_TABLE_FLOATS):
+        if f not in mapping:
+            continue
+        col = mapping[f]
+        values: list[float | None] = []
+        for k, v in enumerate(df[col]):
+            try:
+                x = parse_number(v)
+                if x is not None and (x < 0 or (f in _TABLE_INTS and not float(x).is_integer())):
+                    raise ValueError(v)
+                values.append(x)
+            except ValueError:
+                values.append(None)
+                expected = "a whole number ≥ 0" if f in _TABLE_INTS else "a number ≥ 0"
+                issues.append(
+                    Issue(
+                        int(rows[k]),
+                        ids.iloc[k],
+                        names.iloc[k],
+                        "bad_value",
+                        "value_cleared",
+                        f"column {col!r}: {v!r} is not {expected}; left empty (not evaluated)",
+                    )
+                )
+        s = pd.Series(values, index=out.index, dtype="float64")
+        if f in _TABLE_INTS:
+            out[f] = s.astype("int64") if s.notna().all() else s.astype("Int64")
+        else:
+            out[f] = s
+    if "status" in mapping:
+        col = mapping["status"]
+        statuses: list[str | None] = []
+        for k, v in enumerate(clean_str(df[col])):
+            st = _status(v) if v is not None else None
+            if v is not None and st is None:
+                issues.append(
+                    Issue(
+                        int(rows[k]),
+                        ids.iloc[k],
+                        names.iloc[k],
+                        "bad_value",
+                        "value_cleared",
+                        f"column {col!r}: {v!r} is not 新建 (new), 改造 (renovated) or 既有 (existing); left empty",
+                    )
+                )
+            statuses.append(st)
+        out["status"] = pd.Series(statuses, index=out.index, dtype=object)
+    absent = [f for f in (*_TABLE_INTS, "status", *_TABLE_FLOATS) if f not in mapping]
+    if absent:
+        msg = f"{p.name}: no column for {absent}; rules that need them are not evaluated"
+        logger.info(msg)
+        notes.append(msg)
+    if issues:
+        logger.warning(
+            "%s: %d cell(s)/row(s) cleared or skipped; see the read report", p, len(issues)
+        )
+    issues.sort(key=lambda i: (i.row or 0, i.issue, i.detail))
+    _attach(out, issues, notes)
+    return out
+
+
+# --- buildings ------------------------------------------------------------------------
+
+_LEVELS_RE: Final = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _levels(value: str | None) -> float:
+    if not value:
+        return float("nan")
+    m = _LEVELS_RE.search(value)
+    return float(m.group()) if m else float("nan")
+
+
+def read_buildings_from_osm(
+    path: str | Path,
+    *,
+    working_crs: CrsLike,
+    clip_polygon: shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Building footprints from an OSM file (.osm, .osm.pbf), closed ways and multipolygons.
+
+    Parameters
+    ----------
+    path
+        The OSM file.
+    working_crs
+        The metric CRS of the study.
+    clip_polygon
+        Keep only buildings intersecting it: a shapely geometry in the working
+        CRS, or a GeoSeries/GeoDataFrame (any CRS; its union is used).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Integer index; ``building_id`` (int, pyosmium area id: 2 x way id for
+        ways, 2 x relation id + 1 for relations), ``osm_ref``
+        (``w123``/``r456``), ``levels`` (float from ``building:levels``, NaN
+        when absent), ``kind`` (the ``building`` value), ``geometry``
+        (Polygon/MultiPolygon) in ``working_crs``.
+    """
+    import osmium
+
+    p = existing_file(path, "OSM")
+    working = metric_crs(working_crs)
+    factory = osmium.geom.WKBFactory()
+    rows: list[tuple[int, str, float, str, bytes]] = []
+    failed = 0
+    try:
+        for obj in osm_processor(p, "building", areas=True):
+            if not obj.is_area():
+                continue
+            kind = obj.tags.get("building")
+            if kind is None or kind == "no":
+                continue
+            try:
+                wkb = factory.create_multipolygon(obj)
+            except RuntimeError:
+                failed += 1
+                continue
+            ref = ("w" if obj.from_way() else "r") + str(obj.orig_id())
+            rows.append(
+                (
+                    int(obj.id),
+                    ref,
+                    _levels(obj.tags.get("building:levels")),
+                    kind,
+                    bytes.fromhex(wkb),
+                )
+            )
+    except RuntimeError as exc:
+        raise InputError(f"{p}: cannot read the OSM file ({exc}).") from exc
+    if failed:
+        logger.warning(
+            "%s: %d building outlines could not be assembled and were skipped", p, failed
+        )
+    geoms = shapely.from_wkb([r[4] for r in rows]) if rows else np.array([], dtype=object)
+    parts = [shapely.get_parts(g) for g in geoms]
+    geoms = np.array(
+        [ps[0] if len(ps) == 1 else g for g, ps in zip(geoms, parts, strict=True)], dtype=object
+    )
+    gdf = gpd.GeoDataFrame(
+        {
+            "building_id": np.array([r[0] for r in rows], dtype=np.int64),
+            "osm_ref": np.array([r[1] for r in rows], dtype=object),
+            "levels": np.array([r[2] for r in rows], dtype=np.float64),
+            "kind": np.array([r[3] for r in rows], dtype=object),
+        },
+        geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"),
+        crs="EPSG:4326",
+    ).to_crs(working)
+    if clip_polygon is not None:
+        if isinstance(clip_polygon, (gpd.GeoSeries, gpd.GeoDataFrame)):
+            clip = shapely.union_all(clip_polygon.to_crs(working).geometry.to_numpy())
+        else:
+            clip = clip_polygon
+        before = len(gdf)
+        gdf = gdf[gdf.intersects(clip)]
+        logger.info("%s: %d of %d buildings intersect the clip polygon", p, len(gdf), before)
+    gdf = gdf.reset_index(drop=True)
+    logger.info("%s: %d buildings read", p, len(gdf))
+    return gdf
