@@ -223,7 +223,8 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
         distances=distances,
         nearest=nearest,
         walk=study.walk,
-        category_names={c.key: (c.name_zh, c.name_en) for c in table},
+        # English names sit mid-sentence in the reasons: "no vegetable market within ...".
+        category_names={c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in table},
     )
     results = rules.evaluate(rule_set, inputs)
     return StudyResult(
