@@ -33,3 +33,54 @@ from ._errors import (
 )
 
 __version__ = "0.1.0"
+
+# The public API, imported on first use so that ``import facility_coverage`` stays
+# light (no folium, osmnx or scikit-learn until they are needed).
+_LAZY = {
+    "load_study": ("config", "load_study"),
+    "run_study": ("analysis", "run_study"),
+    "StudyResult": ("analysis", "StudyResult"),
+    "sample_study_path": ("sample", "sample_study_path"),
+    "load_rules": ("rules", "load_rules"),
+    "load_categories": ("categories", "load_categories"),
+    "coverage_map": ("maps", "coverage_map"),
+}
+_SUBMODULES = (
+    "accessibility",
+    "analysis",
+    "categories",
+    "config",
+    "crs",
+    "dedupe",
+    "demand",
+    "io",
+    "isochrones",
+    "maps",
+    "network",
+    "report",
+    "rules",
+    "sample",
+    "siting",
+)
+
+__all__ = [
+    "CRSError",
+    "ConfigError",
+    "FacilityCoverageError",
+    "InputError",
+    "NetworkError",
+    "SolverError",
+    *_LAZY,
+    *_SUBMODULES,
+]
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f".{module}", __name__), attribute)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'facility_coverage' has no attribute {name!r}")
