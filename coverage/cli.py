@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, analysis, maps, report, sample
+from . import __version__, analysis, figures, maps, report, sample
 from ._errors import FacilityCoverageError
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
             "results.gpkg": lambda p: report.write_results_gpkg(result, p),
             "results.xlsx": lambda p: report.write_results_xlsx(result, p),
             "results.csv": lambda p: report.write_results_csv(result, p),
+            "coverage_R1.png": lambda p: figures.coverage_figure(result, p, rule_id="R1"),
             "run_log.txt": lambda p: p.write_text("\n".join(result.log) + "\n", encoding="utf-8"),
         }
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))

@@ -1,0 +1,71 @@
+"""Tests of the static PNG figure (figures.py) on the hand-made StudyResult of test_maps.py."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from matplotlib import image
+
+from facility_coverage import InputError, figures
+from facility_coverage.analysis import StudyResult
+
+
+def _builder() -> ModuleType:
+    path = Path(__file__).with_name("test_maps.py")
+    spec = importlib.util.spec_from_file_location("_maps_fixture_for_figures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_FIXTURE = _builder()
+
+
+@pytest.fixture
+def result(tmp_path: Path) -> StudyResult:
+    return _FIXTURE.make_result(tmp_path)  # type: ignore[no-any-return]
+
+
+def test_figure_is_a_png_with_the_status_colours(result: StudyResult, tmp_path: Path) -> None:
+    path = figures.coverage_figure(result, tmp_path / "fig" / "r1.png", rule_id="R1", dpi=60)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = image.imread(path)[..., :3]
+    # pass green (#1a9850) and fail red (#d73027), blended at alpha 0.8 over white.
+    for hex_colour in ("#1a9850", "#d73027"):
+        rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        blended = [0.8 * c + 0.2 for c in rgb]
+        close = (abs(pixels - blended) < 0.03).all(axis=-1)
+        assert close.sum() > 100, hex_colour
+    assert [p.name for p in (tmp_path / "fig").iterdir()] == ["r1.png"]
+
+
+def test_street_rule_figure(result: StudyResult, tmp_path: Path) -> None:
+    path = figures.coverage_figure(result, tmp_path / "r2.png", rule_id="R2", dpi=60)
+    assert path.stat().st_size > 1000
+    with pytest.raises(InputError, match="R99"):
+        figures.coverage_figure(result, tmp_path / "r99.png", rule_id="R99")
+    assert not (tmp_path / "r99.png").exists()
+
+
+def test_font_fallback_is_logged(
+    result: StudyResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    with caplog.at_level(logging.WARNING, logger="facility_coverage.figures"):
+        figures.coverage_figure(result, tmp_path / "en.png", dpi=60)
+    assert "No CJK font found" in caplog.text
+    assert (tmp_path / "en.png").exists()
+
+
+def test_cjk_font_found_when_installed() -> None:
+    if not list(Path("/usr/share/fonts").rglob("NotoSansCJK*")):
+        pytest.skip("fonts-noto-cjk is not installed")
+    assert figures.cjk_font() is not None

@@ -1,0 +1,461 @@
+"""Tests of the coverage map (maps.py) on a small hand-made StudyResult.
+
+``make_result`` is also used by test_report.py and test_map_browser.py (loaded by path).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from pyproj import Transformer
+from shapely.geometry import Point, box
+
+from facility_coverage import ConfigError, InputError, crs, maps
+from facility_coverage._names import RESULT_COLUMNS
+from facility_coverage.analysis import StudyResult
+from facility_coverage.config import load_study
+
+WORKING = "EPSG:4549"
+#: A facility given in GCJ-02 (from this WGS84 point) for the Gaode display test.
+GCJ_FACILITY_WGS84 = (120.8935, 31.9925)
+
+
+def _origin() -> tuple[float, float]:
+    x, y = Transformer.from_crs(4326, WORKING, always_xy=True).transform(120.89, 31.99)
+    return float(x), float(y)
+
+
+#: The hand-written rule table (columns of _names.RESULT_COLUMNS); empty passed = not evaluated.
+RULE_ROWS_CSV = """\
+level,unit_id,unit_name,rule_id,rule_name_zh,rule_name_en,source,value,target,value_unit,passed,shortfall,shortfall_unit,reason_zh,reason_en
+community,C1,北濠社区,R1,一刻钟便民生活圈,15-minute convenience circle,任务3,5,5,类,True,0,类,5类基本保障业态均在15分钟步行内,all 5 basic types within 15 min
+community,C2,南川社区,R1,一刻钟便民生活圈,15-minute convenience circle,任务3,3,5,类,False,2,类,缺菜市场、药店,"missing vegetable market, pharmacy"
+community,C3,东港社区,R1,一刻钟便民生活圈,15-minute convenience circle,任务3,4,5,类,False,1,类,缺药店,missing pharmacy
+community,C4,西园社区,R1,一刻钟便民生活圈,15-minute convenience circle,任务3,,5,类,,,类,无居民点，未评估,no resident points; not evaluated
+city,320600,南通市,R1,一刻钟便民生活圈,15-minute convenience circle,任务3,1,100,个,False,99,个,完整生活圈1个，目标100个,1 complete circle of 100
+street,S1,和平桥街道,R2,街道综合养老服务中心,elderly-care centre per street,任务3,1,1,个,True,0,个,街道内有1个中心,1 centre in the street
+street,S2,城东街道,R2,街道综合养老服务中心,elderly-care centre per street,任务3,0,1,个,False,1,个,街道内没有中心,no centre in the street
+street,S1,和平桥街道,R3,婴幼儿照护覆盖率,infant-care coverage,任务3,0.5,0.5,share,False,0,share,覆盖50%，需超过50%,"50% covered, needs more than 50%"
+street,S2,城东街道,R3,婴幼儿照护覆盖率,infant-care coverage,任务3,1.0,0.5,share,True,0,share,覆盖100%,100% covered
+district,320602,崇川区,R7,每千人托位数,childcare places per 1000,任务2,3.2,4.5,个/千人,False,1.3,个/千人,每千人3.2个托位,3.2 places per 1000
+city,320600,南通市,R10,村级电商服务站点覆盖70%以上行政村,village e-commerce coverage,任务16,,,,,,,未评估：需要行政村边界,not evaluated: needs village boundaries
+"""
+
+
+def _rule_rows() -> pd.DataFrame:
+    table = pd.read_csv(
+        io.StringIO(RULE_ROWS_CSV),
+        dtype={"unit_id": str, "passed": "boolean"},
+    )
+    assert tuple(table.columns) == RESULT_COLUMNS
+    for col in ("value", "target", "shortfall"):
+        table[col] = table[col].astype(float)
+    return table
+
+
+def make_result(tmp_path: Path, *, synthetic: bool = True) -> StudyResult:
+    """2 streets x 2 communities (1 km squares), 5 facilities, 12 resident points."""
+    toml = tmp_path / "study.toml"
+    toml.write_text(
+        f"""
+[study]
+name = "测试研究 Test study"
+working_crs = "{WORKING}"
+synthetic = {str(synthetic).lower()}
+
+[inputs.streets]
+path = "streets.gpkg"
+[inputs.communities]
+path = "communities.gpkg"
+[inputs.facilities]
+path = "facilities.csv"
+[inputs.network]
+path = "walk.osm"
+""",
+        encoding="utf-8",
+    )
+    study = load_study(toml)
+    x0, y0 = _origin()
+    squares = {
+        "C1": box(x0, y0, x0 + 1000, y0 + 1000),
+        "C2": box(x0, y0 + 1000, x0 + 1000, y0 + 2000),
+        "C3": box(x0 + 1000, y0, x0 + 2000, y0 + 1000),
+        "C4": box(x0 + 1000, y0 + 1000, x0 + 2000, y0 + 2000),
+    }
+    names = {"C1": "北濠社区", "C2": "南川社区", "C3": "东港社区", "C4": "西园社区"}
+    street_of = {"C1": "S1", "C2": "S1", "C3": "S2", "C4": "S2"}
+    street_names = {"S1": "和平桥街道", "S2": "城东街道"}
+    communities = gpd.GeoDataFrame(
+        {
+            "community_id": list(squares),
+            "community_name": [names[c] for c in squares],
+            "street_id": [street_of[c] for c in squares],
+            "street_name": [street_names[street_of[c]] for c in squares],
+            "district": "崇川区",
+        },
+        geometry=list(squares.values()),
+        crs=WORKING,
+    ).set_index("community_id", drop=False)
+    streets = gpd.GeoDataFrame(
+        {
+            "street_id": ["S1", "S2"],
+            "street_name": ["和平桥街道", "城东街道"],
+            "district": "崇川区",
+        },
+        geometry=[box(x0, y0, x0 + 1000, y0 + 2000), box(x0 + 1000, y0, x0 + 2000, y0 + 2000)],
+        crs=WORKING,
+    ).set_index("street_id", drop=False)
+
+    gcj_lon, gcj_lat = crs.wgs84_to_gcj02(*GCJ_FACILITY_WGS84)
+    wgs_lon, wgs_lat = crs.gcj02_to_wgs84(gcj_lon, gcj_lat)
+    fx, fy = Transformer.from_crs(4326, WORKING, always_xy=True).transform(
+        float(wgs_lon), float(wgs_lat)
+    )
+    facilities = gpd.GeoDataFrame(
+        {
+            "facility_id": ["F1", "F2", "F3", "F4", "FGCJ"],
+            "name": ["便利蜂 A", "大润发", "和平桥养老中心", "老百姓大药房", "高德便利店"],
+            "category": [
+                "convenience_store",
+                "supermarket",
+                "elderly_centre",
+                "pharmacy",
+                "convenience_store",
+            ],
+            "source": ["table", "table", "table", "table", "amap"],
+        },
+        geometry=[
+            Point(x0 + 300, y0 + 300),
+            Point(x0 + 700, y0 + 1500),
+            Point(x0 + 500, y0 + 900),
+            Point(x0 + 1600, y0 + 400),
+            Point(fx, fy),
+        ],
+        crs=WORKING,
+    ).set_index("facility_id", drop=False)
+
+    pts, comm, pops = [], [], []
+    for cid, sq in squares.items():
+        minx, miny, _, _ = sq.bounds
+        for k, (dx, dy) in enumerate([(200, 200), (500, 600), (800, 800)]):
+            pts.append(Point(minx + dx, miny + dy))
+            comm.append(cid)
+            pops.append(100.0 * (k + 1))
+    residents = gpd.GeoDataFrame(
+        {
+            "resident_id": range(len(pts)),
+            "community_id": comm,
+            "street_id": [street_of[c] for c in comm],
+            "population": pops,
+            "aged_60_plus": [p * 0.2 for p in pops],
+            "aged_0_3": [p * 0.02 for p in pops],
+            "placement": "grid",
+        },
+        geometry=pts,
+        crs=WORKING,
+    ).set_index("resident_id", drop=False)
+    rng = np.random.default_rng(7)
+    distances = pd.DataFrame(
+        {
+            "convenience_store": rng.uniform(100, 1500, len(pts)),
+            "pharmacy": rng.uniform(300, 2500, len(pts)),
+            "elderly_centre": np.r_[rng.uniform(200, 900, 6), np.full(6, np.inf)],
+        },
+        index=residents.index,
+    )
+    nearest = pd.DataFrame(
+        {
+            "convenience_store": "F1",
+            "pharmacy": "F4",
+            "elderly_centre": ["F3"] * 6 + [None] * 6,
+        },
+        index=residents.index,
+    )
+    return StudyResult(
+        study=study,
+        streets=streets,
+        communities=communities,
+        community_table=pd.DataFrame(
+            {"households": [1000, 1200, 800, 0], "residents": [600, 600, 600, 600]},
+            index=pd.Index(list(squares), name="community_id"),
+        ),
+        facilities=facilities,
+        residents=residents,
+        distances=distances,
+        nearest=nearest,
+        rule_results=_rule_rows(),
+        log=("示例：无转换 no conversion",),
+    )
+
+
+@pytest.fixture
+def result(tmp_path: Path) -> StudyResult:
+    return make_result(tmp_path)
+
+
+def decoded(page: str) -> str:
+    """The page with JSON ``\\uXXXX`` escapes (folium's tojson) turned back into characters."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda mt: chr(int(mt.group(1), 16)), page)
+
+
+def features(page: str) -> list[dict[str, object]]:
+    """Properties of every GeoJSON feature embedded in the page."""
+    return [
+        json.loads(text) for text in re.findall(r'"properties": (\{.*?\}), "type": "Feature"', page)
+    ]
+
+
+def point_layers(page: str) -> list[tuple[list[list[object]], str]]:
+    """(rows, tooltip function source) of every compact point layer in the page."""
+    decoder = json.JSONDecoder()
+    layers = []
+    for chunk in page.split("var rows = ")[1:]:
+        rows, end = decoder.raw_decode(chunk)
+        tip = re.match(
+            r";\s*var labels = .*?;\s*var style = .*?;\s*var tip = (function .*?\});",
+            chunk[end:],
+            re.S,
+        )
+        if tip is not None:
+            layers.append((rows, tip.group(1)))
+    return layers
+
+
+def _html(m: object) -> str:
+    return decoded(m.get_root().render())  # type: ignore[attr-defined]
+
+
+_EXTERNAL_REF = re.compile(
+    r"""<(?:script|link|img)\b[^>]*(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I
+)
+
+
+def test_offline_map_has_layers_legend_and_no_cdn(result: StudyResult, tmp_path: Path) -> None:
+    m = maps.coverage_map(result)
+    path = maps.save_map(m, tmp_path / "out" / "map.html")
+    raw = path.read_text(encoding="utf-8")
+    page = decoded(raw)
+    # Layers by name (layer control), Chinese first.
+    for name in (
+        "社区 R1 结果 · Communities",
+        "街道 R1 结果 · Streets",
+        "缺口：便利店（>1200 m）· Gap: Convenience store",
+        "缺口：药店（>1200 m）· Gap: Pharmacy",
+        "设施：便利店 · Facilities: Convenience store",
+        "其他设施 · Other facilities",
+    ):
+        assert name in page, name
+    # Legend: rule, clause, target, Chinese then English.
+    legend = page[page.index('id="fc-legend"') :]
+    assert "规则 R1：一刻钟便民生活圈" in legend
+    assert "依据：任务3" in legend
+    assert "全市 100 个" in legend
+    assert legend.index("规则 R1") < legend.index("Rule R1: 15-minute convenience circle")
+    assert "全市 City: 1 个 / 100 个 → 未达标 fail" in legend
+    # Tooltip data: the numbers and reasons behind each colour.
+    assert "缺菜市场、药店" in page
+    assert "missing vegetable market, pharmacy" in page
+    assert "SAMPLE" in page
+    assert "示例数据" in page
+    # Offline: Leaflet inlined, nothing fetched from a CDN.
+    assert "L.version" in page or 't.version="1.9.4"' in page
+    assert _EXTERNAL_REF.search(page) is None
+    assert "cdn.jsdelivr" not in page
+    assert "code.jquery.com" not in page
+    assert "sourceMappingURL" not in page
+    assert "url(images/" not in page
+    assert "tile.openstreetmap.org" not in page
+    # No temporary files left beside the output.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["map.html"]
+
+
+def test_feature_colours_follow_the_rule(result: StudyResult) -> None:
+    page = _html(maps.coverage_map(result, rule_id="R1"))
+    # Community C1 passes, C2 fails, C4 not evaluated; each feature carries its style.
+    props = {f["unit_id"]: f for f in features(page)}
+    for unit_id, colour in (
+        ("C1", maps.STATUS_COLOURS["pass"]),
+        ("C2", maps.STATUS_COLOURS["fail"]),
+        ("C4", maps.STATUS_COLOURS["na"]),
+        ("S1", maps.STATUS_COLOURS["na"]),  # R1 has no street rows
+    ):
+        assert props[unit_id]["style"]["fillColor"] == colour, unit_id  # type: ignore[index]
+    assert props["C2"]["value"] == "3 类"
+    assert props["C2"]["shortfall"] == "2 类"
+    assert props["C2"]["status"] == "未达标 fail"
+    assert props["C4"]["status"] == "未评估 not evaluated"
+
+
+def test_default_layers_follow_the_rule(result: StudyResult) -> None:
+    # R1 (shipped rules.toml): basic types within 15 minutes; the fixture measured two of them.
+    page = _html(maps.coverage_map(result, rule_id="R1"))
+    assert "缺口：便利店（>1200 m）" in page
+    assert "缺口：药店（>1200 m）" in page
+    assert "缺口：社区综合性养老服务中心" not in page
+    # R2 counts centres inside each 街道: its category, at the default 15-minute walk.
+    page = _html(maps.coverage_map(result, rule_id="R2"))
+    assert "缺口：社区综合性养老服务中心（>1200 m）" in page
+    assert "缺口：便利店" not in page
+    assert "设施：社区综合性养老服务中心" in page
+
+
+def test_street_level_and_share_rules(result: StudyResult) -> None:
+    page = _html(maps.coverage_map(result, rule_id="R2"))
+    assert "规则 R2：街道综合养老服务中心" in page
+    assert "街道内没有中心" in page
+    share = _html(maps.coverage_map(result, rule_id="R3"))
+    assert "fc-ramp" in share  # graded legend
+    props = {f["unit_id"]: f for f in features(share)}
+    assert props["S1"]["value"] == "50.0%"
+    # At the target: the middle (yellow) of the ramp; at 100%: green.
+    assert props["S1"]["style"]["fillColor"].lower().startswith("#fee08b")  # type: ignore[index]
+    assert props["S2"]["style"]["fillColor"].lower().startswith("#1a9850")  # type: ignore[index]
+
+
+def test_unknown_rule_and_category_are_refused(result: StudyResult) -> None:
+    with pytest.raises(InputError, match="R99"):
+        maps.coverage_map(result, rule_id="R99")
+    with pytest.raises(InputError, match="kindergarten"):
+        maps.coverage_map(result, categories=["kindergarten"])
+    with pytest.raises(ConfigError, match="basemap"):
+        maps.coverage_map(result, basemap="bing")
+
+
+def test_gap_layer_holds_only_points_beyond_the_limit(result: StudyResult) -> None:
+    limit = 1000.0
+    page = _html(maps.coverage_map(result, categories={"convenience_store": limit}))
+    expected = result.distances["convenience_store"] > limit
+    gap = [rows for rows, tip in point_layers(page) if "便利店 缺口 gap" in tip]
+    assert len(gap) == 1
+    assert len(gap[0]) == int(expected.sum())
+    # Rows are [lat, lon, radius, population, distance, community]; the population sizes them.
+    pops = sorted(int(r[3]) for r in gap[0])  # type: ignore[call-overload]
+    assert pops == sorted(int(p) for p in result.residents.loc[expected, "population"])
+    assert all(float(r[4]) > limit for r in gap[0])  # type: ignore[arg-type]
+    big = max(gap[0], key=lambda r: r[3])  # type: ignore[arg-type, return-value]
+    small = min(gap[0], key=lambda r: r[3])  # type: ignore[arg-type, return-value]
+    assert big[2] > small[2]
+    # Only the chosen category gets a gap layer; the others' facilities share one layer.
+    assert "Gap: Pharmacy" not in page
+
+
+def test_dense_gap_layers_are_summed_into_grid_cells(
+    result: StudyResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit = 300.0
+    expected = result.distances["pharmacy"] > limit
+    assert expected.sum() > 3
+    monkeypatch.setattr(maps, "MAX_GAP_POINTS", 3)
+    page = _html(maps.coverage_map(result, categories={"pharmacy": limit}))
+    gap = [rows for rows, tip in point_layers(page) if "药店 缺口 gap" in tip]
+    assert len(gap) == 1
+    assert 0 < len(gap[0]) <= 3
+    # Population is summed, not dropped.
+    total = sum(int(r[3]) for r in gap[0])  # type: ignore[call-overload]
+    assert total == int(result.residents.loc[expected, "population"].sum())
+    assert "网格汇总" in page
+    assert "网格 grid cell" in page
+
+
+def test_map_without_rule_and_online_links(result: StudyResult) -> None:
+    page = _html(maps.coverage_map(result, rule_id=None, offline=False))
+    props = {f["unit_id"]: f for f in features(page)}
+    assert {p["status"] for p in props.values()} == {"未评估 not evaluated"}
+    assert 'id="fc-legend"' in page
+    assert "规则 R" not in page
+    # Online: Leaflet from the CDN, and nothing else (no jQuery, Bootstrap, Font Awesome).
+    links = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="(https?://[^"]+)"', page)
+    assert sorted(links) == [
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css",
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js",
+    ]
+
+
+def test_synthetic_false_has_no_sample_label(tmp_path: Path) -> None:
+    page = _html(maps.coverage_map(make_result(tmp_path, synthetic=False)))
+    assert "示例数据" not in page
+    assert "SAMPLE" not in page
+
+
+def test_gaode_map_shows_gcj02_coordinates(result: StudyResult) -> None:
+    gcj_lon, gcj_lat = (float(v) for v in crs.wgs84_to_gcj02(*GCJ_FACILITY_WGS84))
+    page = _html(maps.coverage_map(result, basemap="gaode", offline=False))
+    match = re.search(r'\[([-\d.]+), ([-\d.]+), 6, "[^"]*FGCJ', page)
+    assert match is not None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    metres = math.hypot(
+        (lon - gcj_lon) * 111_320.0 * math.cos(math.radians(gcj_lat)), (lat - gcj_lat) * 110_574.0
+    )
+    assert metres < 0.5
+    assert "GCJ-02" in page
+    assert "webrd0{s}.is.autonavi.com" in page
+    # The same facility on the tile-free map sits at its WGS84 position, about 500 m away.
+    plain = _html(maps.coverage_map(result))
+    match = re.search(r'\[([-\d.]+), ([-\d.]+), 6, "[^"]*FGCJ', plain)
+    assert match is not None
+    assert abs(float(match.group(2)) - gcj_lon) > 0.003
+
+
+def test_offline_tile_basemap_warns(result: StudyResult, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="facility_coverage.maps"):
+        page = _html(maps.coverage_map(result, basemap="osm", offline=True))
+    assert "tiles still need the network" in caplog.text
+    assert "tile.openstreetmap.org" in page
+    assert _EXTERNAL_REF.search(page) is None
+
+
+def test_tianditu_needs_a_key(result: StudyResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(ConfigError, match="TIANDITU_KEY"):
+        maps.coverage_map(result, basemap="tianditu")
+    monkeypatch.setenv("TIANDITU_KEY", "abc123")
+    page = _html(maps.coverage_map(result, basemap="tianditu"))
+    assert "tk=abc123" in page
+
+
+def test_isochrones_and_proposed_sites(result: StudyResult) -> None:
+    centre = result.facilities.geometry.iloc[0]
+    iso = gpd.GeoDataFrame(
+        {"category": ["convenience_store"], "threshold_m": [1200.0]},
+        geometry=[centre.buffer(800)],
+        crs=WORKING,
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["P1"], "category": ["pharmacy"], "covered_population": [350]},
+        geometry=[Point(centre.x + 900, centre.y + 900)],
+        crs=WORKING,
+    )
+    page = _html(maps.coverage_map(result, isochrones=iso, proposed_sites=sites))
+    assert "步行等时圈 · Walking isochrones" in page
+    assert "建议选址 · Proposed sites" in page
+    assert "covered_population: 350" in page
+
+
+def test_save_map_failure_leaves_nothing(
+    result: StudyResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = maps.coverage_map(result)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "map.html").write_text("previous map", encoding="utf-8")
+    real_write = Path.write_text
+
+    def half_then_fail(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real_write(self, data[: len(data) // 2], encoding="utf-8")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_text", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        maps.save_map(m, out / "map.html")
+    monkeypatch.undo()
+    # The previous file is untouched and no temporary file or folder is left.
+    assert [p.name for p in out.iterdir()] == ["map.html"]
+    assert (out / "map.html").read_text(encoding="utf-8") == "previous map"

@@ -1,0 +1,178 @@
+"""Tests of the report writers (report.py) on the hand-made StudyResult of test_maps.py."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from openpyxl import load_workbook
+
+from facility_coverage import InputError, report
+from facility_coverage.analysis import StudyResult
+
+
+def _builder() -> ModuleType:
+    path = Path(__file__).with_name("test_maps.py")
+    spec = importlib.util.spec_from_file_location("_maps_fixture_for_report", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_FIXTURE = _builder()
+
+
+@pytest.fixture
+def result(tmp_path: Path) -> StudyResult:
+    return _FIXTURE.make_result(tmp_path)  # type: ignore[no-any-return]
+
+
+def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) -> None:
+    path = report.write_results_gpkg(result, tmp_path / "out" / "results.gpkg")
+    layers = {name for name, _ in pyogrio.list_layers(path)}
+    assert layers == {"communities", "streets", "facilities", "residents"}
+    comm = gpd.read_file(path, layer="communities")
+    assert len(comm) == 4
+    assert comm.crs.to_epsg() == 4549
+    by_id = comm.set_index("community_id")
+    assert by_id.loc["C1", "R1_pass"] == 1
+    assert by_id.loc["C2", "R1_pass"] == 0
+    assert pd.isna(by_id.loc["C4", "R1_pass"])
+    assert by_id.loc["C2", "R1_shortfall"] == 2
+    assert by_id.loc["C2", "R1_reason"] == "缺菜市场、药店"
+    assert (comm["data_note"] == "示例数据 SAMPLE").all()
+    streets = gpd.read_file(path, layer="streets").set_index("street_id")
+    assert streets.loc["S2", "R2_pass"] == 0
+    assert streets.loc["S2", "R3_value"] == pytest.approx(1.0)
+    assert "R1_pass" not in streets.columns  # R1 has no street rows
+    residents = gpd.read_file(path, layer="residents")
+    assert len(residents) == len(result.residents)
+    expected = result.distances["pharmacy"].to_numpy()
+    np.testing.assert_allclose(residents["dist_m__pharmacy"], expected)
+    np.testing.assert_allclose(residents["walk_min__pharmacy"], expected / 80.0, atol=0.01)
+    # No facility within reach: empty (not inf, which GeoPackage readers choke on).
+    assert residents["dist_m__elderly_centre"].isna().sum() == 6
+    assert len(gpd.read_file(path, layer="facilities")) == len(result.facilities)
+
+
+def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:
+    path = report.write_results_xlsx(result, tmp_path / "results.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["说明", "社区", "街道", "区县", "全市", "规则说明"]
+    about = [c.value for row in wb["说明"].iter_rows() for c in row]
+    assert "示例数据 SAMPLE" in about
+    assert "测试研究 Test study" in about
+    ws = wb["社区"]
+    header = [c.value for c in ws[1]]
+    assert header[:10] == [
+        "单位代码",
+        "单位名称",
+        "规则编号",
+        "规则名称",
+        "依据",
+        "数值",
+        "目标",
+        "是否达标",
+        "缺口",
+        "原因",
+    ]
+    assert ws.freeze_panes == "A2"
+    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["C1"][7] == "达标"
+    assert rows["C2"][7] == "未达标"
+    assert rows["C4"][7] == "未评估"
+    assert rows["C4"][5] is None  # no value, not "nan"
+    assert rows["C2"][9] == "缺菜市场、药店"
+    city = list(wb["全市"].iter_rows(min_row=2, values_only=True))
+    assert city[0][:3] == ("320600", "南通市", "R1")
+    assert city[0][5:9] == (1, 100, "未达标", 99)
+    streets = {(r[0], r[2]): r[7] for r in wb["街道"].iter_rows(min_row=2, values_only=True)}
+    assert streets == {
+        ("S1", "R2"): "达标",
+        ("S2", "R2"): "未达标",
+        ("S1", "R3"): "未达标",
+        ("S2", "R3"): "达标",
+    }
+    rules = [r[0] for r in wb["规则说明"].iter_rows(min_row=2, values_only=True)]
+    assert rules == ["R1", "R2", "R3", "R7", "R10"]  # natural order, not R1, R10, R2
+    assert [(r[2], r[7]) for r in city] == [("R1", "未达标"), ("R10", "未评估")]
+    # Width of the reason column fits its longest CJK text (2 per wide character).
+    longest = max(report._display_width(v) for v in [header[9], *[r[9] for r in rows.values()]])
+    assert ws.column_dimensions["J"].width >= longest
+
+
+def test_display_width_counts_cjk_double() -> None:
+    assert report._display_width("abc") == 3
+    assert report._display_width("社区abc") == 7
+    assert report._display_width("（）") == 4
+
+
+def test_csv_has_bom_and_chinese_status(result: StudyResult, tmp_path: Path) -> None:
+    path = report.write_results_csv(result, tmp_path / "results.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype={"unit_id": str})
+    assert len(table) == len(result.rule_results)
+    assert list(table.columns[:3]) == ["level", "unit_id", "unit_name"]
+    status = dict(zip(table["unit_id"] + table["rule_id"], table["passed_zh"], strict=True))
+    assert status["C1R1"] == "达标"
+    assert status["C4R1"] == "未评估"
+    assert (table["data_note"] == "示例数据 SAMPLE").all()
+
+
+def test_summary_table(result: StudyResult) -> None:
+    text = report.summary_table(result)
+    assert text.splitlines()[0].startswith("*** 示例数据 SAMPLE")
+    counts: dict[tuple[str, str], list[str]] = {}
+    rule = ""
+    for line in text.splitlines()[3:]:
+        if line.startswith("  "):
+            counts[rule, line.split()[1]] = line.split()[-3:]
+        else:
+            rule = line.split()[0]
+    assert counts["R1", "community"] == ["1", "2", "1"]
+    assert counts["R1", "city"] == ["0", "1", "0"]
+    assert counts["R7", "district"] == ["0", "1", "0"]
+    assert counts["R10", "city"] == ["0", "0", "1"]
+    assert list(dict.fromkeys(r for r, _ in counts)) == ["R1", "R2", "R3", "R7", "R10"]
+    assert "1 complete 15-minute circles / target 100 → 未达标" in text
+
+
+def test_failed_writer_leaves_no_file(
+    result: StudyResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+
+    def fail_after_first_layer(self: gpd.GeoDataFrame, filename: Path, **kwargs: object) -> None:
+        if kwargs.get("layer") == "facilities":
+            raise OSError("disk full")
+        pyogrio.write_dataframe(self, filename, **kwargs)
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", fail_after_first_layer)
+    with pytest.raises(OSError, match="disk full"):
+        report.write_results_gpkg(result, out / "results.gpkg")
+    assert list(out.iterdir()) == []
+
+    def broken_save(self: object, filename: object) -> None:
+        Path(str(filename)).write_bytes(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr("openpyxl.Workbook.save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        report.write_results_xlsx(result, out / "results.xlsx")
+    assert list(out.iterdir()) == []
+
+
+def test_missing_result_columns_are_named(result: StudyResult, tmp_path: Path) -> None:
+    broken = dataclasses.replace(result, rule_results=result.rule_results.drop(columns="reason_en"))
+    with pytest.raises(InputError, match="reason_en"):
+        report.write_results_csv(broken, tmp_path / "x.csv")
+    assert not (tmp_path / "x.csv").exists()
