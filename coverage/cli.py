@@ -88,9 +88,12 @@ def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # The handler decides what the terminal shows; the logger stays at INFO at least,
+    # because run_study records INFO lines for the run log whatever the verbosity.
+    handler.setLevel(level)
     root = logging.getLogger("facility_coverage")
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.setLevel(min(level, logging.INFO))
     root.propagate = False
 
 

@@ -1,0 +1,85 @@
+"""The command line end to end on the bundled sample: outputs open and show the planted gaps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pyogrio
+import pytest
+
+from facility_coverage import cli, report
+
+OUTPUTS = {
+    "coverage_map.html",
+    "results.gpkg",
+    "results.xlsx",
+    "results.csv",
+    "coverage_R1.png",
+    "run_log.txt",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert cli.main(["-q", "demo", "--out", str(out)]) == 0
+    return out
+
+
+def test_demo_writes_every_output_and_nothing_else(demo: Path) -> None:
+    assert {p.name for p in demo.iterdir()} == OUTPUTS
+
+
+def test_demo_outputs_open_and_show_the_gaps(demo: Path) -> None:
+    layers = {name for name, _ in pyogrio.list_layers(demo / "results.gpkg")}
+    assert {"communities", "streets", "facilities"} <= layers
+    streets = gpd.read_file(demo / "results.gpkg", layer="streets")
+    assert streets.crs.to_epsg() == 4549
+    failing = streets.loc[~streets["R2_pass"].astype(bool), "street_name"].tolist()
+    assert failing == ["梧桐街道"]
+    book = openpyxl.load_workbook(demo / "results.xlsx", read_only=True)
+    assert {"社区", "街道", "全市"} <= set(book.sheetnames)
+    cells = [str(c) for row in book["街道"].iter_rows(values_only=True) for c in row if c]
+    assert any("梧桐街道" in c for c in cells)
+    assert any("未达标" in c for c in cells)
+    html = (demo / "coverage_map.html").read_text(encoding="utf-8")
+    assert "示例数据" in html
+    # GeoJSON in the page is ASCII-escaped; the browser test reads the rendered text.
+    assert json.dumps("枫林社区")[1:-1] in html
+    assert (demo / "results.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "GCJ-02" in (demo / "run_log.txt").read_text(encoding="utf-8")
+
+
+def test_a_failing_writer_leaves_the_output_folder_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report, "write_results_xlsx", broken)
+    with pytest.raises(OSError, match="disk full"):
+        cli.main(["-q", "demo", "--out", str(tmp_path)])
+    # The map and the GeoPackage were written before the XLSX failed, in staging: all gone.
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_study_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "study.toml"
+    bad.write_text("[study]\nname = 'x'\n", encoding="utf-8")
+    assert cli.main(["analyze", "--config", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "[inputs] section is missing" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = capsys.readouterr().out
+    assert "街道" in text
+    assert "demo" in text
