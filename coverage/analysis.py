@@ -21,6 +21,7 @@ import pandas as pd
 from . import accessibility, categories, dedupe, demand, io, network, rules
 from ._errors import InputError
 from .config import LayerInput, Study, load_study
+from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,9 @@ class StudyResult:
         across sources), ``facilities_not_used`` (rows not read or not
         classified, with the reason), ``unsnapped`` (points too far from the
         walking network), ``placement`` (how each 社区's residents were placed).
+    network
+        The walking network the distances were measured on (for isochrones,
+        siting and map context).
     """
 
     study: Study
@@ -71,6 +75,7 @@ class StudyResult:
     rule_results: pd.DataFrame
     log: tuple[str, ...]
     reports: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    network: WalkNetwork | None = None
 
     def __repr__(self) -> str:
         judged = self.rule_results.dropna(subset=["passed"])
@@ -244,6 +249,7 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
             "unsnapped": found.unsnapped,
             "placement": placed.placement,
         },
+        network=net,
     )
 
 
@@ -293,7 +299,7 @@ def _read_facilities(
     )
 
 
-def _load_network(study: Study, clip: Any) -> network.WalkNetwork:
+def _load_network(study: Study, clip: Any) -> WalkNetwork:
     source = study.network
     if source.place is not None:
         return network.walk_network_from_place(
