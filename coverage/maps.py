@@ -26,6 +26,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.colormap import LinearColormap
 
 from . import categories, rules
@@ -713,6 +714,10 @@ def coverage_map(
             name="fc_background",
         )
     add_tiles(m, base)
+    if not base.tiles and result.network is not None:
+        roads = _road_layer(result, base)
+        if roads is not None:
+            roads.add_to(m)
 
     table = result.rule_results
     levels_with_rows = (
@@ -822,6 +827,34 @@ def coverage_map(
     folium.LayerControl(collapsed=n_overlays > 12, position="topright").add_to(m)
     m.add_child(FitBounds([[miny, minx], [maxy, maxx]]))
     return m
+
+
+#: Above this many edges the road context layer is left out (the HTML would be too heavy).
+MAX_ROAD_EDGES = 60_000
+
+
+def _road_layer(result: StudyResult, base: Basemap) -> folium.GeoJson | None:
+    """The walking network as light context lines, for maps without tiles (one feature)."""
+    net = result.network
+    assert net is not None
+    if len(net.edge_geometry) > MAX_ROAD_EDGES:
+        logger.info(
+            "Road context layer left out: %d edges (more than %d)",
+            len(net.edge_geometry),
+            MAX_ROAD_EDGES,
+        )
+        return None
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.multilinestrings(list(net.edge_geometry))], crs=net.crs
+    )
+    shown = to_display(lines, base, simplify_m=_SIMPLIFY_M)
+    return folium.GeoJson(
+        shown.__geo_interface__,
+        name="步行路网 · Walking network",
+        style_function=lambda _: {"color": "#8c8c8c", "weight": 1, "opacity": 0.7},
+        control=True,
+        show=True,
+    )
 
 
 def save_map(m: folium.Map, path: str | Path) -> Path:

@@ -49,6 +49,7 @@ def test_demo_outputs_open_and_show_the_gaps(demo: Path) -> None:
     assert "示例数据" in html
     # GeoJSON in the page is ASCII-escaped; the browser test reads the rendered text.
     assert json.dumps("枫林社区")[1:-1] in html
+    assert json.dumps("步行路网 · Walking network")[1:-1] in html  # road context, no tiles
     assert (demo / "results.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     assert "GCJ-02" in (demo / "run_log.txt").read_text(encoding="utf-8")
 
