@@ -86,10 +86,9 @@ class RuleInputs:
         """Map community_id -> the id of its unit at ``level``."""
         if level == "community":
             return pd.Series(self.communities.index, index=self.communities.index)
-        if level == "street":
-            return self.communities["street_id"]
-        if level == "district":
-            return self.communities["district"]
+        if level in ("street", "district"):
+            column = "street_id" if level == "street" else "district"
+            return pd.Series(self.communities[column].to_numpy(), index=self.communities.index)
         return pd.Series("city", index=self.communities.index)
 
     def units(self, level: str) -> list[tuple[str, str]]:
@@ -561,8 +560,10 @@ def _quota_per_100_households(rule: Rule, inp: RuleInputs) -> list[Row]:
                 )
             )
             continue
-        households = float(rec["households"])
-        area = float(rec[column]) if pd.notna(rec[column]) else 0.0
+        raw_households: Any = rec["households"]
+        households = float(raw_households)
+        raw_area: Any = rec[column]
+        area = float(raw_area) if pd.notna(raw_area) else 0.0
         if households <= 0:
             rows.extend(_not_evaluated("community", [(uid, name)], "户数为0", "no households"))
             continue
@@ -675,7 +676,8 @@ def _facility_sums(
     unit = community.map(unit_of)
     data = fac[list(columns)].astype(float).fillna(0.0)
     data["_n"] = 1
-    return data.groupby(unit.to_numpy()).sum()
+    sums: pd.DataFrame = data.groupby(unit.to_numpy()).sum()
+    return sums
 
 
 def _residents_per_unit(inp: RuleInputs, level: str) -> pd.Series:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -122,7 +121,7 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
             write(staging / name)
         written = []
         for name in writers:
-            os.replace(staging / name, out / name)
+            (staging / name).replace(out / name)
             written.append(out / name)
         return written
     finally:

@@ -13,9 +13,12 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from ._errors import ConfigError
+
+#: How a facility file is read: a lon/lat table, OSM POIs, or a point layer.
+FacilityKind = Literal["table", "osm", "layer"]
 
 #: Default walking speed: 4.8 km/h, the middle of the 4.5-5 km/h common practice.
 DEFAULT_SPEED_M_PER_MIN = 80.0
@@ -32,7 +35,7 @@ class LayerInput:
     encoding: str | None = None
     layer: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
-    kind: str | None = None
+    kind: FacilityKind | None = None
     sheet: str | None = None
 
 
@@ -109,13 +112,20 @@ def _layer(where: str, raw: Any, folder: Path, path: Path) -> LayerInput:
             f"{path}: [{where}].columns must map field names to column names, e.g. "
             '{ community_id = "社区代码" }.'
         )
+    kind = raw.get("kind")
+    if kind is not None and kind not in ("table", "osm", "layer"):
+        raise ConfigError(
+            f"{path}: [{where}].kind = {kind!r}; use 'table' (CSV/Excel with lon/lat), "
+            "'osm' (OSM POIs) or 'layer' (a point layer), or leave it out to infer it from "
+            "the file name."
+        )
     return LayerInput(
         path=(folder / str(raw["path"])).resolve(),
         crs=raw.get("crs"),
         encoding=raw.get("encoding"),
         layer=raw.get("layer"),
         columns=dict(columns),
-        kind=raw.get("kind"),
+        kind=cast("FacilityKind | None", kind),
         sheet=raw.get("sheet"),
     )
 

@@ -75,7 +75,7 @@ def largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.in
     if len(weights) == 0 or weights.sum() <= 0:
         raise ValueError("weights must contain a positive value")
     quota = total * weights / weights.sum()
-    parts = np.floor(quota).astype(np.int64)
+    parts: NDArray[np.int64] = np.floor(quota).astype(np.int64)
     left = int(total - parts.sum())
     if left:
         # Stable order: largest remainder first, ties by position.
