@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_CACHE_FORMAT = 2  # bump whenever the build or the file layout changes
+_CACHE_FORMAT = 3  # bump whenever the build or the file layout changes
 
 
 def cached_network(
@@ -48,7 +48,7 @@ def cached_network(
     if cache_file.is_file():
         try:
             net = _load_cache(cache_file)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("ignoring unreadable network cache %s (%s)", cache_file, exc)
         else:
             logger.info("loaded walking network from cache %s", cache_file)

@@ -10,8 +10,10 @@ topology as an osmnx simplified graph; the result is plain arrays that
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,7 +85,8 @@ class OsmEdges:
         Vertex coordinates (lon, lat) of all edges, concatenated; ``coord_edge``
         gives the edge of each vertex (edges are in order, vertices from u to v).
     ways_read, ways_walkable, missing_node_refs
-        What was read and what could not be used.
+        Highway ways read, walkable ways kept (inside the bbox, if any), and
+        way node references missing from the file.
     """
 
     node_id: npt.NDArray[np.int64]
@@ -96,9 +99,15 @@ class OsmEdges:
     ways_read: int
     ways_walkable: int
     missing_node_refs: int
+    ways_outside_bbox: int = 0
 
 
-def read_osm_walk_edges(path: Path, *, keep_private: bool = True) -> OsmEdges:
+def read_osm_walk_edges(
+    path: Path,
+    *,
+    keep_private: bool = True,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> OsmEdges:
     """Read the walkable ways of an OSM file and split them into edges.
 
     Parameters
@@ -108,6 +117,9 @@ def read_osm_walk_edges(path: Path, *, keep_private: bool = True) -> OsmEdges:
         ways, as in every extract).
     keep_private
         Keep ``access=private`` ways (see `is_walkable`).
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)``: skip ways whose own bounding
+        box does not meet it (to read a city out of a province extract).
 
     Returns
     -------
@@ -125,19 +137,24 @@ def read_osm_walk_edges(path: Path, *, keep_private: bool = True) -> OsmEdges:
         .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
         .with_filter(osmium.filter.KeyFilter("highway"))
     )
-    refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    way_lengths: list[int] = []
+    # typed arrays, not lists: a province extract has tens of millions of way nodes
+    refs = array("q")
+    lons = array("d")
+    lats = array("d")
+    way_lengths = array("q")
     ways_read = 0
     ways_walkable = 0
+    ways_outside = 0
     missing = 0
     try:
         for way in fp:
             ways_read += 1
             if not is_walkable(dict(way.tags), keep_private=keep_private):
                 continue
-            ways_walkable += 1
+            w_ref: list[int] = []
+            w_lon: list[float] = []
+            w_lat: list[float] = []
+            w_runs: list[int] = []
             run = 0
             for nd in way.nodes:  # type: ignore[union-attr]
                 loc = nd.location
@@ -145,21 +162,37 @@ def read_osm_walk_edges(path: Path, *, keep_private: bool = True) -> OsmEdges:
                     # a node outside the extract: end the current run here
                     missing += 1
                     if run:
-                        way_lengths.append(run)
+                        w_runs.append(run)
                         run = 0
                     continue
-                refs.append(nd.ref)
-                lons.append(loc.lon)
-                lats.append(loc.lat)
+                w_ref.append(nd.ref)
+                w_lon.append(loc.lon)
+                w_lat.append(loc.lat)
                 run += 1
             if run:
-                way_lengths.append(run)
+                w_runs.append(run)
+            if not w_ref:
+                continue
+            if bbox is not None and (
+                max(w_lon) < bbox[0]
+                or min(w_lon) > bbox[2]
+                or max(w_lat) < bbox[1]
+                or min(w_lat) > bbox[3]
+            ):
+                ways_outside += 1
+                continue
+            ways_walkable += 1
+            refs.extend(w_ref)
+            lons.extend(w_lon)
+            lats.extend(w_lat)
+            way_lengths.extend(w_runs)
     except RuntimeError as exc:  # osmium raises RuntimeError on unreadable files
         raise InputError(f"cannot read OSM file {str(path)!r}: {exc}") from exc
     if not refs:
+        where = "" if bbox is None else " inside the clip polygon"
         raise NetworkError(
-            f"OSM file {str(path)!r} has no walkable ways ({ways_read} highway ways read); "
-            "check that the extract covers the study area."
+            f"OSM file {str(path)!r} has no walkable ways{where} ({ways_read} highway ways "
+            "read); check that the extract covers the study area and its CRS."
         )
     if missing:
         logger.warning(
@@ -167,7 +200,7 @@ def read_osm_walk_edges(path: Path, *, keep_private: bool = True) -> OsmEdges:
             path,
             missing,
         )
-    return _split_ways(
+    edges = _split_ways(
         np.asarray(refs, dtype=np.int64),
         np.asarray(lons, dtype=np.float64),
         np.asarray(lats, dtype=np.float64),
@@ -176,6 +209,7 @@ def read_osm_walk_edges(path: Path, *, keep_private: bool = True) -> OsmEdges:
         ways_walkable=ways_walkable,
         missing=missing,
     )
+    return dataclasses.replace(edges, ways_outside_bbox=ways_outside)
 
 
 def _split_ways(

