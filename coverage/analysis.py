@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from . import accessibility, categories, dedupe, demand, io, network, rules
 from ._errors import InputError
@@ -134,13 +134,15 @@ class _Capture(logging.Handler):
         self.lines.append(f"{record.levelname}: {record.getMessage()}")
 
 
-def run_study(study: Study | str | Path) -> StudyResult:
+def run_study(study: Study | str | Path, *, progress: bool = False) -> StudyResult:
     """Run a whole study: read, build the network, place residents, measure, evaluate.
 
     Parameters
     ----------
     study
         A ``Study`` or the path of its TOML file.
+    progress
+        Show a progress bar over the steps (the CLI turns it on unless ``--quiet``).
 
     Returns
     -------
@@ -162,14 +164,16 @@ def run_study(study: Study | str | Path) -> StudyResult:
     if package_logger.getEffectiveLevel() > logging.INFO:
         package_logger.setLevel(logging.INFO)
     try:
-        return _run(study, capture)
+        with tqdm(total=len(_STEPS), disable=not progress, unit="step", leave=False) as bar:
+            return _run(study, capture, _Steps(bar))
     finally:
         package_logger.removeHandler(capture)
         package_logger.setLevel(previous_level)
 
 
-def _run(study: Study, capture: _Capture) -> StudyResult:
+def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     crs = study.working_crs
+    step("inputs")
     table = categories.load_categories(study.categories_path)
     logger.info("Study %s (working CRS %s)", study.name, crs)
 
@@ -196,8 +200,9 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
     area = communities.geometry.union_all()
     clip = area.buffer(study.network.clip_buffer_m)
 
-    with _progress("walking network / 步行路网"):
-        net = _load_network(study, clip)
+    step("network")
+    net = _load_network(study, clip)
+    step("residents")
     buildings = (
         io.read_buildings_from_osm(study.buildings.path, working_crs=crs, clip_polygon=area)
         if study.buildings is not None
@@ -207,17 +212,18 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
     residents = placed.residents
 
     keys = [k for k in table.keys if k in set(facilities["category"])]
-    with _progress("walking distances / 步行距离"):
-        found = accessibility.nearest_facility_by_category(
-            net,
-            residents,
-            facilities,
-            categories=keys,
-            max_snap_distance=study.walk.max_snap_distance_m,
-        )
+    step("distances")
+    found = accessibility.nearest_facility_by_category(
+        net,
+        residents,
+        facilities,
+        categories=keys,
+        max_snap_distance=study.walk.max_snap_distance_m,
+    )
     distances = found.distance_m.reindex(columns=table.keys, fill_value=np.inf)
     nearest = found.facility_id.reindex(columns=table.keys)
 
+    step("rules")
     rule_set = rules.load_rules(study.rules_path)
     inputs = rules.RuleInputs(
         communities=communities,
@@ -232,6 +238,7 @@ def _run(study: Study, capture: _Capture) -> StudyResult:
         category_names={c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in table},
     )
     results = rules.evaluate(rule_set, inputs)
+    step.done()
     return StudyResult(
         study=study,
         streets=streets,
@@ -320,9 +327,31 @@ def _load_network(study: Study, clip: Any) -> WalkNetwork:
     )
 
 
-@contextmanager
-def _progress(what: str) -> Iterator[None]:
-    start = time.perf_counter()
-    logger.debug("%s ...", what)
-    yield
-    logger.info("%s: %.1f s", what, time.perf_counter() - start)
+_STEPS = {
+    "inputs": "reading inputs / 读取数据",
+    "network": "walking network / 步行路网",
+    "residents": "placing residents / 居民点",
+    "distances": "walking distances / 步行距离",
+    "rules": "evaluating rules / 规则评估",
+}
+
+
+class _Steps:
+    """Advances the progress bar and logs how long each step took."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.current: str | None = None
+        self.start = time.perf_counter()
+
+    def __call__(self, key: str) -> None:
+        self.done()
+        self.current = key
+        self.bar.set_description(_STEPS[key])
+
+    def done(self) -> None:
+        if self.current is not None:
+            logger.info("%s: %.1f s", _STEPS[self.current], time.perf_counter() - self.start)
+            self.bar.update(1)
+        self.current = None
+        self.start = time.perf_counter()

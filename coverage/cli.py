@@ -34,7 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="more detail / 详细日志")
+    verbosity.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v: what each step did (as in run_log.txt); -vv: debugging detail / 详细日志",
+    )
     verbosity.add_argument(
         "-q", "--quiet", action="store_true", help="errors only, no progress / 仅显示错误"
     )
@@ -84,7 +90,9 @@ def _map_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    # The terminal shows warnings and a progress bar; run_log.txt always has the INFO lines.
+    levels = {0: logging.WARNING, 1: logging.INFO}
+    level = logging.ERROR if args.quiet else levels.get(args.verbose, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     # The handler decides what the terminal shows; the logger stays at INFO at least,
@@ -134,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     try:
         study_path = sample.sample_study_path() if args.command == "demo" else args.config
-        result = analysis.run_study(study_path)
+        result = analysis.run_study(study_path, progress=not args.quiet)
         written = _write_outputs(result, args.out, args)
     except FacilityCoverageError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
