@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 Row = dict[str, Any]
 
 _ALL_LEVELS = ("community", "street", "district", "city")
-_CITY = ("city", "全市", "city")
 
 
 @dataclass(frozen=True)
