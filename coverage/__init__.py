@@ -49,6 +49,7 @@ _SUBMODULES = (
     "accessibility",
     "analysis",
     "categories",
+    "centrelines",
     "config",
     "crs",
     "dedupe",

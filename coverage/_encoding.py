@@ -143,28 +143,84 @@ def _dbf_text_bytes(dbf: Path) -> tuple[list[bytes], int]:
     return [c.rstrip(b" \x00") for c in chunks], ldid
 
 
+#: What .cpg files say, as Python codec names (ArcGIS writes "UTF-8", "936", "1252"...).
+_CPG_CODECS: Final = {
+    "utf8": "utf-8",
+    "65001": "utf-8",
+    "936": "gbk",
+    "cp936": "gbk",
+    "gbk": "gbk",
+    "gb2312": "gbk",
+    "gb18030": "gb18030",
+    "54936": "gb18030",
+    "950": "big5",
+    "big5": "big5",
+}
+
+#: Single-byte code pages: any bytes decode, so they cannot be checked strictly.
+_SINGLE_BYTE: Final = (
+    "1252",
+    "cp1252",
+    "iso88591",
+    "latin1",
+    "88591",
+    "ansi1252",
+    "ascii",
+    "usascii",
+)
+
+
+def _cpg_codec(text: str) -> str | None:
+    """The Python codec named by a .cpg file, ``"latin-1"`` for Western code pages, else None."""
+    key = "".join(ch for ch in text.strip().lower() if ch.isalnum())
+    if key in _CPG_CODECS:
+        return _CPG_CODECS[key]
+    if key in _SINGLE_BYTE:
+        return "latin-1"
+    return None
+
+
+def _cjk_share(text: str) -> float:
+    letters = [ch for ch in text if not ch.isascii() and not ch.isspace()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if "\u4e00" <= ch <= "\u9fff") / len(letters)
+
+
+def _sidecar(shp: Path, *suffixes: str) -> Path | None:
+    return next(
+        (shp.with_suffix(e) for e in suffixes if shp.with_suffix(e).is_file()),
+        None,
+    )
+
+
 def detect_shapefile_encoding(path: str | Path) -> str | None:
     """The encoding to read a shapefile's attributes with, or None to leave it to GDAL.
 
-    A ``.cpg`` file, or a Chinese code page in the .dbf header, already tells
-    GDAL the encoding: None. Otherwise the raw bytes of the field names and
-    text fields are decoded as strict UTF-8, else GB18030; the choice is logged.
+    A ``.cpg`` file, or a Chinese code page in the .dbf header, normally tells
+    GDAL the encoding: None -- unless the bytes contradict it (a ``.cpg`` that
+    says UTF-8 beside GBK text, as some tools write, or a Western code page
+    beside Chinese text). Without a ``.cpg`` the raw bytes of the field names
+    and text fields are decoded as strict UTF-8, else GB18030. Every choice
+    that overrides GDAL is logged as a warning.
 
     Raises
     ------
     InputError
-        When the bytes are neither UTF-8 nor GB18030.
+        When the bytes are neither UTF-8 nor GB18030 (and no ``.cpg`` names
+        an encoding that decodes them).
     """
     shp = Path(path)
     if shp.suffix.lower() != ".shp":
         return None
-    for ext in (".cpg", ".CPG"):
-        if shp.with_suffix(ext).is_file():
-            return None
-    dbf = next((shp.with_suffix(e) for e in (".dbf", ".DBF") if shp.with_suffix(e).is_file()), None)
+    dbf = _sidecar(shp, ".dbf", ".DBF")
     if dbf is None:
         return None
+    cpg = _sidecar(shp, ".cpg", ".CPG")
     data, ldid = _dbf_text_bytes(dbf)
+    if cpg is not None:
+        said = cpg.read_text(encoding="ascii", errors="replace").strip()
+        return _check_cpg(shp, said, data)
     if ldid in _LDID_CHINESE:
         logger.info("%s: the .dbf header declares code page %s", shp, _LDID_CHINESE[ldid])
         return None
@@ -187,6 +243,44 @@ def detect_shapefile_encoding(path: str | Path) -> str | None:
         shp,
     )
     return "GB18030"
+
+
+def _check_cpg(shp: Path, said: str, data: list[bytes]) -> str | None:
+    """None when the .cpg's encoding fits the bytes; else the encoding that does (logged)."""
+    codec = _cpg_codec(said)
+    if all(p.isascii() for p in data if p):
+        return None
+    if codec not in (None, "latin-1") and all(
+        _decodes(p, codec, allow_cut_tail=True) for p in data if p
+    ):
+        return None
+    try:
+        enc = detect_bytes_encoding(data, allow_cut_tail=True)
+    except UnicodeDecodeError:
+        if codec is None or codec == "latin-1":
+            return None  # nothing better to offer: GDAL reads it as the .cpg says
+        raise InputError(
+            f"{shp}: the .cpg file says the attribute text is {said!r}, but it does not "
+            "decode as that, nor as UTF-8 or GBK/GB18030. Set 'encoding' for this input "
+            "(e.g. 'big5'), or correct the .cpg file."
+        ) from None
+    if enc is None:
+        return None
+    if codec == "latin-1" or codec is None:
+        # any bytes decode as a Western code page: switch only when the text is clearly Chinese
+        text = b"\n".join(data).decode(enc, errors="replace")
+        if enc != "utf-8" and _cjk_share(text) < 0.5:
+            return None
+    chosen = "UTF-8" if enc == "utf-8" else "GB18030"
+    logger.warning(
+        "%s: the .cpg file says %r, but the attribute text is %s; read as %s. Correct or "
+        "delete the .cpg file, or set 'encoding' for this input.",
+        shp,
+        said,
+        "UTF-8" if enc == "utf-8" else "GBK/GB18030",
+        chosen,
+    )
+    return chosen
 
 
 #: Characters typical of GBK or UTF-8 text decoded as ISO-8859-1 / cp1252.

@@ -26,6 +26,7 @@ from ._read import (
     osm_processor,
     read_table,
     read_vector,
+    sheet_hint,
     spreadsheet_rows,
     to_working,
 )
@@ -518,7 +519,10 @@ def facilities_from_table(
         if "typecode" in mapping
         else pd.Series([None] * len(df), index=df.index, dtype=object)
     )
-    lon_raw, lat_raw = _coordinates(df, mapping, path=path, found=found)
+    try:
+        lon_raw, lat_raw = _coordinates(df, mapping, path=path, found=found)
+    except InputError as exc:
+        raise InputError(f"{exc}{sheet_hint(path, sheet)}") from None
     lon, lat, ok = _parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
     geometry = _table_points(
         lon, lat, ok, crs, path=path, rows=rows, ids=ids, names=names, issues=issues, notes=notes

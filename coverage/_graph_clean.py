@@ -180,4 +180,9 @@ def node_coordinates_from_ends(
             s_is_b = (start[sel, 0] == bx) & (start[sel, 1] == by)
             cand = np.where(s_is_b[:, None], end[sel], start[sel])
             xy[a[sel]] = cand
+        # An isolated edge (both ends dead ends): nothing tells them apart, so take
+        # the geometry's own orientation, u at its start and v at its end.
+        alone = tied[iu] & tied[iv]
+        xy[iu[alone]] = start[alone]
+        xy[iv[alone]] = end[alone]
     return node_id, xy

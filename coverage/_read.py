@@ -60,7 +60,9 @@ def read_vector(
     if encoding is None and path.suffix.lower() == ".shp":
         encoding = detect_shapefile_encoding(path)
         if encoding is not None:
-            notes.append(f"{path.name}: no .cpg; attribute text detected as {encoding}")
+            cpg = any(path.with_suffix(e).is_file() for e in (".cpg", ".CPG"))
+            why = "the .cpg file does not match the text" if cpg else "no .cpg"
+            notes.append(f"{path.name}: {why}; attribute text detected as {encoding}")
     if layer is None:
         try:
             layers = pyogrio.list_layers(path)
@@ -87,6 +89,7 @@ def read_vector(
         raise InputError(f"{path}: cannot read the {what} ({type(exc).__name__}: {exc}).") from exc
     if len(gdf) == 0:
         raise InputError(f"{path}: the {what} file has no features. Export it again.")
+    gdf = _restore_field_names(gdf, path, notes)
     if encoding is None:
         texts = [str(c) for c in gdf.columns]
         for col in gdf.columns:
@@ -100,6 +103,26 @@ def read_vector(
             )
             notes.append(f"{path.name}: text looks garbled; set encoding")
     return gdf, notes
+
+
+def _restore_field_names(gdf: gpd.GeoDataFrame, path: Path, notes: list[str]) -> gpd.GeoDataFrame:
+    """Rename shortened shapefile fields back through ``<name>_fields.csv`` (``io.write_shapefile``)."""
+    table = path.with_name(f"{path.stem}_fields.csv")
+    if path.suffix.lower() != ".shp" or not table.is_file():
+        return gdf
+    try:
+        mapping = pd.read_csv(table, dtype=str, encoding="utf-8-sig")
+        short_to_long = dict(zip(mapping["short"], mapping["original"], strict=True))
+    except (KeyError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(
+            f"{table}: the field-name mapping beside {path.name} cannot be read ({exc}); it "
+            "needs the columns original,short. Fix or delete it."
+        ) from exc
+    rename = {c: short_to_long[c] for c in gdf.columns if c in short_to_long}
+    if rename:
+        notes.append(f"{path.name}: {len(rename)} shortened field names restored from {table.name}")
+        logger.info("%s: field names restored from %s: %s", path, table.name, rename)
+    return gdf.rename(columns=rename)
 
 
 def to_working(
@@ -193,12 +216,67 @@ def read_table(
         raise InputError(
             f"{path}: the {what} must be a .csv or .xlsx table, not {suffix or 'a file without suffix'}."
         )
+    df = _skip_title_rows(df, path, notes)
     df.columns = [str(c).strip() for c in df.columns]
     # Rows with no value at all are layout, not data.
     df = df[df.notna().any(axis=1)]
     if len(df) == 0:
-        raise InputError(f"{path}: the {what} has a header but no rows.")
+        raise InputError(f"{path}: the {what} has a header but no rows.{sheet_hint(path, sheet)}")
     return df, notes
+
+
+def _skip_title_rows(df: pd.DataFrame, path: Path, notes: list[str]) -> pd.DataFrame:
+    """Use the real header when the sheet starts with a title row (南通市...设施清单).
+
+    Such a title fills one cell of the first row, so pandas takes it as the
+    header and names the other columns ``Unnamed: 1``...; the header is then
+    the first row with at least two cells. Row numbers (the index) are kept,
+    so reports still give the spreadsheet row.
+    """
+    names = [str(c) for c in df.columns]
+    named = [c for c in names if c.strip() and not c.startswith("Unnamed:")]
+    if len(names) < 2 or len(named) > 1:
+        return df
+    for pos in range(min(len(df), 10)):
+        row = df.iloc[pos]
+        if int(row.notna().sum()) < 2:
+            continue
+        header = [
+            f"Unnamed: {k}"
+            if v is None or (isinstance(v, float) and np.isnan(v))
+            else str(v).strip()
+            for k, v in enumerate(row)
+        ]
+        body = df.iloc[pos + 1 :].copy()
+        body.columns = header
+        msg = (
+            f"{path.name}: title row(s) above the header skipped "
+            f"({named[0] if named else ''!r}); header read from row {pos + 2}"
+        )
+        logger.info(msg)
+        notes.append(msg)
+        return body
+    return df
+
+
+def sheet_hint(path: Path, sheet: str | int | None) -> str:
+    """A sentence naming the workbook's sheets when the first of several was read, else ``""``."""
+    if sheet is not None or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return ""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        names = list(wb.sheetnames)
+        wb.close()
+    except Exception:  # only a hint: the caller's error stands
+        return ""
+    if len(names) < 2:
+        return ""
+    return (
+        f" The workbook has sheets {names} and the first ({names[0]!r}) was read; if the "
+        'list is on another, set sheet = "..." for this input.'
+    )
 
 
 def spreadsheet_rows(df: pd.DataFrame) -> np.ndarray:

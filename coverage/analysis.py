@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import accessibility, categories, dedupe, demand, io, network, rules
+from . import _validate, accessibility, categories, dedupe, demand, io, network, rules
 from ._errors import InputError
 from .config import LayerInput, Study, load_study
 from .network import WalkNetwork
@@ -58,7 +58,10 @@ class StudyResult:
         Tables behind the log, by name: ``facility_merges`` (duplicates merged
         across sources), ``facilities_not_used`` (rows not read or not
         classified, with the reason), ``unsnapped`` (points too far from the
-        walking network), ``placement`` (how each 社区's residents were placed).
+        walking network), ``placement`` (how each 社区's residents were placed),
+        ``facilities_outside`` (facilities beyond the study area and its network
+        buffer: a wrong ``crs`` setting?), ``overlapping_units`` (社区/街道 whose
+        polygons overlap).
     network
         The walking network the distances were measured on (for isochrones,
         siting and map context).
@@ -196,9 +199,20 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     else:
         community_table = pd.DataFrame(index=pd.Index([], name="community_id"))
 
-    facilities, merges, not_used = _read_facilities(study, table)
+    overlaps = pd.concat(
+        [
+            _validate.overlapping_units(
+                communities, what="社区 (community) boundaries", path=study.communities.path
+            ).assign(level="community"),
+            _validate.overlapping_units(
+                streets, what="街道 (street) boundaries", path=study.streets.path
+            ).assign(level="street"),
+        ],
+        ignore_index=True,
+    )
     area = communities.geometry.union_all()
     clip = area.buffer(study.network.clip_buffer_m)
+    facilities, merges, not_used, outside = _read_facilities(study, table, area)
 
     step("network")
     net = _load_network(study, clip)
@@ -255,6 +269,8 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "facilities_not_used": not_used,
             "unsnapped": found.unsnapped,
             "placement": placed.placement,
+            "facilities_outside": outside,
+            "overlapping_units": overlaps,
         },
         network=net,
     )
@@ -270,11 +286,16 @@ def _layer_options(layer: LayerInput) -> dict[str, Any]:
 
 
 def _read_facilities(
-    study: Study, table: categories.CategoryTable
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
-    """All facility sources, concatenated and de-duplicated across sources."""
+    study: Study, table: categories.CategoryTable, area: Any
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """All facility sources, concatenated and de-duplicated across sources.
+
+    Facilities outside the study area are kept (they serve residents near the
+    edge) but reported: far outside usually means a wrong ``crs`` setting.
+    """
     frames = []
     not_used = []
+    outside = []
     for source in study.facilities:
         read = io.read_facilities(
             source.path,
@@ -290,6 +311,15 @@ def _read_facilities(
         frames.append(read.facilities)
         if len(read.report):
             not_used.append(read.report.assign(file=source.path.name))
+        outside.append(
+            _validate.points_outside_area(
+                read.facilities,
+                area,
+                what="facilities",
+                path=source.path,
+                buffer_m=study.network.clip_buffer_m,
+            ).assign(file=source.path.name)
+        )
     facilities = gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
     duplicated = facilities.index.duplicated()
     if duplicated.any():
@@ -302,7 +332,8 @@ def _read_facilities(
     return (
         facilities,
         merges,
-        (pd.concat(not_used, ignore_index=True) if not_used else pd.DataFrame()),
+        pd.concat(not_used, ignore_index=True) if not_used else pd.DataFrame(),
+        pd.concat(outside, ignore_index=True),
     )
 
 

@@ -42,6 +42,8 @@ def test_residents_and_facilities_are_all_accounted_for(result: analysis.StudyRe
     assert len(result.reports["facility_merges"]) == 36
     assert len(result.reports["facilities_not_used"]) == 15
     assert len(result.reports["unsnapped"]) == 0
+    assert len(result.reports["facilities_outside"]) == 0
+    assert len(result.reports["overlapping_units"]) == 0
     assert any("GCJ-02" in line for line in result.log)
 
 

@@ -440,3 +440,31 @@ def test_walk_network_from_place_offline_without_cache(
     monkeypatch.setattr(ox._http, "_config_dns", lambda *a, **k: None)
     with pytest.raises(NetworkError, match=r"\.osm\.pbf"):
         walk_network_from_place(box(500000, 3540000, 500100, 3540100), crs=CRS, cache_dir=tmp_path)
+
+
+def test_edges_with_two_dead_ends_keep_their_length() -> None:
+    """Regression: an isolated edge used to get both nodes at one end and vanish as a self-loop."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from facility_coverage.network import walk_network_from_edges
+
+    edges = gpd.GeoDataFrame(
+        {"u": [1, 3, 4, 5], "v": [2, 4, 7, 6]},
+        geometry=[
+            LineString([(0, 0), (100, 0)]),
+            LineString([(0, 500), (0, 800)]),  # 3 - 4 - 7: the largest component
+            LineString([(200, 800), (0, 800)]),  # drawn from 7 to 4
+            LineString([(900, 900), (900, 950)]),
+        ],
+        crs="EPSG:32650",
+    )
+    net = walk_network_from_edges(edges)
+    # The largest component is kept, its nodes at their true places.
+    assert sorted(net.edge_length.tolist()) == [200.0, 300.0]
+    assert sorted(zip(net.x.tolist(), net.y.tolist(), strict=True)) == [
+        (0.0, 500.0),
+        (0.0, 800.0),
+        (200.0, 800.0),
+    ]
+    assert net.report.components_dropped == 2

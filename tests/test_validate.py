@@ -362,3 +362,15 @@ def test_looks_like_mojibake():
     assert looks_like_mojibake(["南通".encode("gbk").decode("latin-1"), "å´‡å·åŒº"])
     assert not looks_like_mojibake(["南通", "Chongchuan"])
     assert not looks_like_mojibake([])
+
+
+def test_crs_candidates_put_the_nantong_ones_first():
+    from facility_coverage._validate import crs_candidates
+
+    x, y = pyproj.Transformer.from_crs(4326, 4550, always_xy=True).transform(120.89, 31.99)
+    found = crs_candidates((x - 10, y - 10, x + 10, y + 10))
+    codes = [c for c, _, _ in found]
+    assert codes[:2] == ["EPSG:4550", "EPSG:32651"]  # CM 123E: both land in Nantong
+    assert all(w.endswith("in Nantong") for _, _, w in found[:2])
+    assert not any(w.endswith("in Nantong") for _, _, w in found[2:])
+    assert crs_candidates((5e5, 9e6, 5.1e5, 9.1e6)) == []  # far north of China
