@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import _validate, accessibility, categories, dedupe, demand, io, network, rules
+from . import _validate, accessibility, categories, centrelines, dedupe, demand, io, network, rules
 from ._errors import InputError
 from .config import LayerInput, Study, load_study
 from .network import WalkNetwork
@@ -337,6 +337,10 @@ def _read_facilities(
     )
 
 
+#: Line layers from a planning institute, read as road centrelines.
+_CENTRELINE_SUFFIXES = frozenset({".shp", ".gpkg", ".geojson", ".json", ".fgb"})
+
+
 def _load_network(study: Study, clip: Any) -> WalkNetwork:
     source = study.network
     if source.place is not None:
@@ -347,8 +351,13 @@ def _load_network(study: Study, clip: Any) -> WalkNetwork:
             keep_private=source.keep_private,
         )
     assert source.path is not None  # load_study guarantees path or place
-    if source.path.suffix.lower() == ".graphml":
+    suffix = source.path.suffix.lower()
+    if suffix == ".graphml":
         return network.walk_network_from_graphml(source.path, crs=study.working_crs)
+    if suffix in _CENTRELINE_SUFFIXES:
+        return centrelines.walk_network_from_centrelines(
+            source.path, working_crs=study.working_crs, crs=source.crs, layer=source.layer
+        )
     return network.walk_network_from_osm_file(
         source.path,
         crs=study.working_crs,

@@ -41,12 +41,20 @@ class LayerInput:
 
 @dataclass(frozen=True)
 class NetworkInput:
-    """Where the walking network comes from."""
+    """Where the walking network comes from.
+
+    ``path`` is an OSM extract (.osm, .osm.bz2, .osm.pbf), a GraphML file, or a
+    road-centreline layer from a planning institute (.shp, .gpkg, .geojson;
+    noded at same-level crossings); ``place`` downloads with osmnx (cached).
+    ``crs`` and ``layer`` apply to a centreline layer.
+    """
 
     path: Path | None = None
     place: str | None = None
     keep_private: bool = True
     clip_buffer_m: float = 1500.0
+    crs: str | None = None
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +192,12 @@ def load_study(path: str | Path) -> Study:
     )
 
     net_raw = inputs["network"]
-    _check_keys("inputs.network", net_raw, {"path", "place", "keep_private", "clip_buffer_m"}, path)
+    _check_keys(
+        "inputs.network",
+        net_raw,
+        {"path", "place", "keep_private", "clip_buffer_m", "crs", "layer"},
+        path,
+    )
     if ("path" in net_raw) == ("place" in net_raw):
         raise ConfigError(
             f"{path}: [inputs.network] needs exactly one of 'path' (an .osm/.osm.pbf/.graphml "
@@ -197,6 +210,8 @@ def load_study(path: str | Path) -> Study:
         clip_buffer_m=_positive(
             "[inputs.network].clip_buffer_m", net_raw.get("clip_buffer_m", 1500.0), path
         ),
+        crs=net_raw.get("crs"),
+        layer=net_raw.get("layer"),
     )
 
     walk_raw = raw.get("walk", {})
