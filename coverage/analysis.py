@@ -248,8 +248,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         distances=distances,
         nearest=nearest,
         walk=study.walk,
-        # English names sit mid-sentence in the reasons: "no vegetable market within ...".
-        category_names={c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in table},
+        category_names=reason_names(table),
     )
     results = rules.evaluate(rule_set, inputs)
     step.done()
@@ -274,6 +273,15 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         },
         network=net,
     )
+
+
+def reason_names(table: categories.CategoryTable) -> dict[str, tuple[str, str]]:
+    """Category key -> (Chinese, English) names as the rule reasons use them.
+
+    English names sit mid-sentence ("no vegetable market within ..."), so they
+    start in lower case.
+    """
+    return {c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in table}
 
 
 def _layer_options(layer: LayerInput) -> dict[str, Any]:
