@@ -14,8 +14,11 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, analysis, figures, maps, report, sample
-from ._errors import FacilityCoverageError
+import geopandas as gpd
+import pandas as pd
+
+from . import __version__, analysis, figures, maps, proposals, report, sample
+from ._errors import FacilityCoverageError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +70,44 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, required=True, help="output folder / 输出文件夹")
     _map_options(analyze)
 
+    site = commands.add_parser(
+        "site",
+        help="suggest sites for new facilities / 新增设施选址建议",
+        description="Suggest where new facilities of one category close the walking gaps "
+        "/ 按步行可达缺口提出新增设施选址。",
+    )
+    site.add_argument("--config", type=Path, help="study file (TOML); default: the sample / 示例")
+    site.add_argument("--out", type=Path, required=True, help="output folder / 输出文件夹")
+    site.add_argument(
+        "--category", required=True, help="facility category key, e.g. elderly_centre / 设施类别"
+    )
+    site.add_argument(
+        "--problem",
+        choices=list(proposals.PROBLEMS),
+        default="max-coverage",
+        help="max-coverage (p sites reaching most people / 最大覆盖), set-cover (fewest sites "
+        "reaching everyone / 集合覆盖), per-street (one in each 街道 without one / 每街道至少一处), "
+        "capacitated (planner sites with capacities / 容量约束)",
+    )
+    site.add_argument("--p", type=int, default=5, help="number of new sites / 新增数量")
+    site.add_argument(
+        "--minutes", type=float, default=15.0, help="walking time that counts / 步行时间（分钟）"
+    )
+    site.add_argument(
+        "--population",
+        choices=["population", "aged_60_plus", "aged_0_3"],
+        default="population",
+        help="who counts / 服务人群: all residents 全部居民, 60+ 老年人 (elderly walking speed), 0-3 婴幼儿",
+    )
+    site.add_argument(
+        "--sites",
+        type=Path,
+        help="the planner's candidate sites (points: GeoPackage, GeoJSON, SHP; a 'capacity' "
+        "column for --problem capacitated) / 规划备选地块",
+    )
+    site.add_argument("--time-limit", type=float, default=60.0, help="solver seconds / 求解时限")
+    _map_options(site)
+
     map_ = commands.add_parser("map", help="write only the coverage map / 仅生成覆盖地图")
     map_.add_argument("--config", type=Path, required=True, help="study file (TOML) / 评估配置文件")
     map_.add_argument("--out", type=Path, required=True, help="output folder / 输出文件夹")
@@ -109,7 +150,8 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
 
     A failure while writing leaves ``out`` as it was: no half-written files.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    if args.command == "site":
+        return _write_site_outputs(result, out, args)
     writers: dict[str, Callable[[Path], object]] = {
         "coverage_map.html": lambda p: maps.save_map(
             maps.coverage_map(result, basemap=args.basemap, offline=not args.online), p
@@ -123,6 +165,12 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
             "coverage_R1.png": lambda p: figures.coverage_figure(result, p, rule_id="R1"),
             "run_log.txt": lambda p: p.write_text("\n".join(result.log) + "\n", encoding="utf-8"),
         }
+    return _stage(out, writers)
+
+
+def _stage(out: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+    """Run every writer into a staging folder, then move the files into ``out`` together."""
+    out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         for name, write in writers.items():
@@ -136,12 +184,78 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _write_site_outputs(
+    result: analysis.StudyResult, out: Path, args: argparse.Namespace
+) -> list[Path]:
+    planner = None
+    if args.sites is not None:
+        if not args.sites.is_file():
+            raise InputError(f"--sites: {args.sites} does not exist.")
+        planner = gpd.read_file(args.sites)
+    suggestion = proposals.suggest_sites(
+        result,
+        category=args.category,
+        problem=args.problem,
+        p=args.p,
+        options=proposals.SiteOptions(
+            max_minutes=args.minutes, population=args.population, time_limit=args.time_limit
+        ),
+        planner_sites=planner,
+    )
+    print(repr(suggestion))
+    print(suggestion.solution.message)
+    print(suggestion.sites.drop(columns="geometry").to_string(index=False))
+    stem = f"sites_{args.category}_{args.problem}"
+    sites = suggestion.sites.assign(category=args.category)
+
+    def gpkg(path: Path) -> None:
+        sites.to_file(path, layer="proposed_sites", driver="GPKG")
+        suggestion.newly_covered.to_file(path, layer="newly_covered", driver="GPKG", mode="a")
+        suggestion.candidates.to_file(path, layer="candidates", driver="GPKG", mode="a")
+
+    def xlsx(path: Path) -> None:
+        with pd.ExcelWriter(path, engine="openpyxl") as book:
+            sites.drop(columns="geometry").to_excel(book, sheet_name="建议选址 sites", index=False)
+            suggestion.per_unit.to_excel(book, sheet_name="前后对比 before-after", index=False)
+            pd.DataFrame(
+                {
+                    "item": ["problem", "status", "objective", "bound", "gap", "message"],
+                    "value": [
+                        suggestion.problem,
+                        suggestion.solution.status,
+                        suggestion.solution.objective,
+                        suggestion.solution.bound,
+                        suggestion.solution.gap,
+                        suggestion.solution.message,
+                    ],
+                }
+            ).to_excel(book, sheet_name="求解 solver", index=False)
+
+    writers: dict[str, Callable[[Path], object]] = {
+        f"{stem}.gpkg": gpkg,
+        f"{stem}.xlsx": xlsx,
+        f"{stem}_map.html": lambda p: maps.save_map(
+            maps.coverage_map(
+                result,
+                basemap=args.basemap,
+                offline=not args.online,
+                rule_id=None,
+                categories={args.category: suggestion.threshold_m},
+                proposed_sites=sites,
+            ),
+            p,
+        ),
+    }
+    return _stage(out, writers)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     _configure_logging(args)
     try:
-        study_path = sample.sample_study_path() if args.command == "demo" else args.config
+        use_sample = args.command == "demo" or (args.command == "site" and args.config is None)
+        study_path = sample.sample_study_path() if use_sample else args.config
         result = analysis.run_study(study_path, progress=not args.quiet)
         written = _write_outputs(result, args.out, args)
     except FacilityCoverageError as exc:

@@ -84,3 +84,30 @@ def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "街道" in text
     assert "demo" in text
+
+
+def test_site_command_writes_sites_for_the_street_without_a_centre(tmp_path: Path) -> None:
+    args = ["-q", "site", "--category", "elderly_centre", "--problem", "per-street", "--p", "0"]
+    assert cli.main([*args, "--population", "aged_60_plus", "--out", str(tmp_path)]) == 0
+    stem = "sites_elderly_centre_per-street"
+    assert {p.name for p in tmp_path.iterdir()} == {
+        f"{stem}.gpkg",
+        f"{stem}.xlsx",
+        f"{stem}_map.html",
+    }
+    sites = gpd.read_file(tmp_path / f"{stem}.gpkg", layer="proposed_sites")
+    assert sites["street_name"].tolist() == ["梧桐街道"]
+    newly = gpd.read_file(tmp_path / f"{stem}.gpkg", layer="newly_covered")
+    assert newly["aged_60_plus"].sum() == pytest.approx(sites["newly_covered"].sum())
+    book = openpyxl.load_workbook(tmp_path / f"{stem}.xlsx", read_only=True)
+    assert "建议选址 sites" in book.sheetnames
+    html = (tmp_path / f"{stem}_map.html").read_text(encoding="utf-8")
+    assert json.dumps("建议选址 · Proposed sites")[1:-1] in html
+
+
+def test_site_command_refuses_an_unknown_category(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["-q", "site", "--category", "market", "--out", str(tmp_path / "o")]) == 2
+    assert "Unknown category 'market'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
