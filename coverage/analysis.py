@@ -16,7 +16,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from . import _validate, accessibility, categories, centrelines, dedupe, demand, io, network, rules
 from ._errors import InputError
