@@ -200,6 +200,10 @@ LOCAL_STREET_WORDS = [
 
 STATUS_ZH = {"new": "新建", "renovated": "改造", "existing": "既有"}
 
+# Node identity: coordinates on a 5 cm grid; a line end this close to another line meets it.
+NODE_GRID_PER_M = 20
+SNAP_TOL_M = 1.0
+
 WALK_M_PER_MIN = 80.0
 WALK_LIMIT_M = 1200.0  # 15 minutes at 80 m/min
 
@@ -219,6 +223,14 @@ def _local_to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
     t = Transformer.from_crs(WORKING_CRS, "EPSG:4326", always_xy=True)
     lon, lat = t.transform(np.asarray(x) + X0, np.asarray(y) + Y0)
     return np.asarray(lon), np.asarray(lat)
+
+
+def _node_key(c: tuple[float, float]) -> tuple[int, int]:
+    """The 5 cm grid cell of a node coordinate (local metres)."""
+    return (
+        math.floor(c[0] * NODE_GRID_PER_M + 0.5),
+        math.floor(c[1] * NODE_GRID_PER_M + 0.5),
+    )
 
 
 def _shift(geom: Any) -> Any:
@@ -899,9 +911,18 @@ class City:
 
     # ---------------- noding ----------------------------------------------------------
     def node_network(self) -> None:
+        """Split the lines into OSM ways whose meeting points are shared nodes.
+
+        Lines meet where they cross or touch, and where an end of one line stops
+        within SNAP_TOL_M of another (a street cut at the canal bank ends at a
+        computed point a few millimetres off the promenade; a compound driveway
+        starts 10 cm from a junction). Such points are merged into one node, as
+        in real OSM, so that no way stops short of the way it is meant to join.
+        """
         geoms = [LineString(w.coords) for w in self.lines]
         tree = shapely.STRtree(geoms)
         extra: list[list[tuple[float, float]]] = [[] for _ in geoms]
+        links: list[tuple[tuple[float, float], tuple[float, float]]] = []
         left, right = tree.query(geoms, predicate="intersects")
         for a, b in zip(left, right, strict=True):
             if a >= b:
@@ -916,29 +937,68 @@ class City:
                 for pt in pts:
                     extra[a].append(pt)
                     extra[b].append(pt)
-        self.node_key: dict[tuple[int, int], int] = {}
-        self.node_xy: list[tuple[float, float]] = []
-        self.ways: list[tuple[list[int], dict[str, str]]] = []
-        for g, w, ex in zip(geoms, self.lines, extra, strict=True):
+        # ends that stop on or near another line meet it at its nearest point
+        ends = [Point(c) for g in geoms for c in (g.coords[0], g.coords[-1])]
+        near_e, near_b = tree.query(ends, predicate="dwithin", distance=SNAP_TOL_M)
+        for e, b in sorted(zip(near_e.tolist(), near_b.tolist(), strict=True)):
+            if e // 2 == b:
+                continue
+            p, g = ends[e], geoms[b]
+            q = g.interpolate(g.project(p))
+            extra[b].append((q.x, q.y))
+            links.append(((p.x, p.y), (q.x, q.y)))
+        # node candidates on the 5 cm grid; linked candidates become one node
+        per_way: list[list[tuple[int, int]]] = []
+        seen: dict[tuple[int, int], int] = {}  # key -> first-seen order
+        uses: dict[tuple[int, int], int] = {}  # key -> how many ways pass through it
+        for g, ex in zip(geoms, extra, strict=True):
             items = [(g.project(Point(c)), c) for c in g.coords]
             items += [(g.project(Point(c)), c) for c in ex]
             items.sort(key=lambda t: t[0])
-            ids: list[int] = []
+            keys: list[tuple[int, int]] = []
             for _, c in items:
-                nid = self._node(c)
+                k = _node_key(c)
+                if not keys or keys[-1] != k:
+                    keys.append(k)
+            per_way.append(keys)
+            for k in dict.fromkeys(keys):
+                seen.setdefault(k, len(seen))
+                uses[k] = uses.get(k, 0) + 1
+        parent = {k: k for k in seen}
+
+        def find(k: tuple[int, int]) -> tuple[int, int]:
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+
+        for c1, c2 in links:
+            r1, r2 = find(_node_key(c1)), find(_node_key(c2))
+            if r1 != r2:
+                # the node stays where most ways already pass (a junction), else the first seen
+                keep, drop = sorted((r1, r2), key=lambda k: (-uses[k], seen[k]))
+                parent[drop] = keep
+        self.node_key: dict[tuple[int, int], int] = {}
+        self.node_xy: list[tuple[float, float]] = []
+        root_id: dict[tuple[int, int], int] = {}
+        self.ways: list[tuple[list[int], dict[str, str]]] = []
+        for keys, w in zip(per_way, self.lines, strict=True):
+            ids: list[int] = []
+            for k in keys:
+                r = find(k)
+                nid = root_id.get(r)
+                if nid is None:
+                    nid = len(self.node_xy)
+                    root_id[r] = nid
+                    self.node_xy.append((r[0] / NODE_GRID_PER_M, r[1] / NODE_GRID_PER_M))
+                self.node_key[k] = nid
                 if not ids or ids[-1] != nid:
                     ids.append(nid)
+            body = ids[:-1] if len(ids) > 2 and ids[0] == ids[-1] else ids
+            if len(set(body)) != len(body):
+                raise RuntimeError(f"way {w.tags} passes a node twice after snapping")
             if len(ids) >= 2:
                 self.ways.append((ids, w.tags))
-
-    def _node(self, c: tuple[float, float]) -> int:
-        key = (math.floor(c[0] * 20 + 0.5), math.floor(c[1] * 20 + 0.5))  # 5 cm
-        nid = self.node_key.get(key)
-        if nid is None:
-            nid = len(self.node_xy)
-            self.node_key[key] = nid
-            self.node_xy.append((key[0] / 20.0, key[1] / 20.0))
-        return nid
 
     def graph_arrays(self) -> tuple[np.ndarray, np.ndarray, Any]:
         xy = np.array(self.node_xy)
@@ -1237,8 +1297,8 @@ class _Snap:
 class _Reach:
     """Network distances on the generator's own graph, with points snapped to edges.
 
-    Edges are densified every 2 m; a point snaps to the nearest densified point,
-    so positions along an edge are within 1 m of an exact projection.
+    A point snaps to its exact nearest edge (shapely's STRtree; of equally near
+    edges, the first) at the foot of the perpendicular.
     """
 
     def __init__(self, city: City) -> None:
@@ -1247,17 +1307,9 @@ class _Reach:
         coo = adj.tocoo()
         keep = coo.row < coo.col
         eu, ev, el = coo.row[keep], coo.col[keep], coo.data[keep]
-        pts, pe, pa = [], [], []
-        for k, (a, b, length) in enumerate(zip(eu, ev, el, strict=True)):
-            m = max(2, math.ceil(length / 2.0) + 1)
-            t = np.linspace(0.0, 1.0, m)
-            pts.append(xy[a] + (xy[b] - xy[a]) * t[:, None])
-            pe.append(np.full(m, k))
-            pa.append(t * length)
         self.eu, self.ev, self.el = eu, ev, el
-        self.pe = np.concatenate(pe)
-        self.pa = np.concatenate(pa)
-        self.ptree = cKDTree(np.concatenate(pts))
+        self.edges = shapely.linestrings(np.stack([xy[eu], xy[ev]], axis=1))
+        self.etree = shapely.STRtree(self.edges)
         res = [b for b in city.buildings if b["residential"]]
         self.bxy = np.array([[b["geom"].centroid.x, b["geom"].centroid.y] for b in res])
         self.bcomm = np.array([b["community"] for b in res])
@@ -1267,9 +1319,14 @@ class _Reach:
         self.bsnap = self.snap(self.bxy)
 
     def snap(self, pxy: np.ndarray) -> _Snap:
-        acc, idx = self.ptree.query(pxy)
-        e = self.pe[idx]
-        along = self.pa[idx]
+        pts = shapely.points(np.asarray(pxy, dtype=float))
+        (pi, ei), dist = self.etree.query_nearest(pts, all_matches=True, return_distance=True)
+        order = np.lexsort((ei, pi))  # per point, the lowest edge index among ties
+        first = np.unique(pi[order], return_index=True)[1]
+        if len(first) != len(pts):
+            raise RuntimeError("a point has no nearest edge")
+        e, acc = ei[order][first], dist[order][first]
+        along = np.clip(shapely.line_locate_point(self.edges[e], pts), 0.0, self.el[e])
         return _Snap(self.eu[e], self.ev[e], along, self.el[e] - along, acc)
 
     def _sources(self, nodes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -1317,8 +1374,12 @@ class _Reach:
         *,
         exclude: np.ndarray | None = None,
         top: int = 3,
+        fixed: list[int] | None = None,
     ) -> list[int]:
-        """Pick n candidates, each time one of the `top` that add most residents within 1200 m."""
+        """Pick n candidates, each time one of the `top` that add most residents within 1200 m.
+
+        Candidates in `fixed` are taken first, whatever they add.
+        """
         s = self.snap(np.array(pts))
         du = dijkstra(self.adj, indices=s.u, limit=WALK_LIMIT_M)
         dv = dijkstra(self.adj, indices=s.v, limit=WALK_LIMIT_M)
@@ -1328,8 +1389,10 @@ class _Reach:
         if exclude is not None:
             w[exclude] = 0.0
         covered = np.zeros(len(w), dtype=bool)
-        chosen: list[int] = []
-        for _ in range(n):
+        chosen: list[int] = list(fixed or [])
+        for k in chosen:
+            covered |= cover[k]
+        for _ in range(n - len(chosen)):
             gain = (cover[:, ~covered] * w[~covered]).sum(axis=1)
             gain[chosen] = -1.0
             best = np.argsort(-gain, kind="stable")[:top]
@@ -1373,12 +1436,21 @@ def make_facilities(city: City) -> pd.DataFrame:
         elif how in ("spread", "market"):
             allowed = [i for i in everyone if how == "spread" or i not in corner]
             cand = [(ci, *city.frontage_point(ci)) for ci in allowed for _ in range(6)]
+            fixed = None
             if how == "market":  # keep every market more than 1.3 km from the corner's homes
                 cxy = np.array([[c[1], c[2]] for c in cand])
                 dc = reach.at_points(d_corner, cxy)
-                cand = [c for c, d in zip(cand, dc, strict=True) if d > 1280.0]
+                keep = dc > 1280.0
+                cand = [c for c, k in zip(cand, keep, strict=True) if k]
+                # one market just out of the corner's reach, so the planted gap is a near
+                # miss (one new market closes it) rather than whatever the draws leave
+                fixed = [int(np.argmin(dc[keep]))]
             chosen = reach.greedy(
-                [(c[1], c[2]) for c in cand], n, rng, exclude=corner_b if how == "market" else None
+                [(c[1], c[2]) for c in cand],
+                n,
+                rng,
+                exclude=corner_b if how == "market" else None,
+                fixed=fixed,
             )
             where = [cand[k][0] for k in chosen]
             pts = [cand[k][1:] for k in chosen]
@@ -1860,8 +1932,7 @@ def write_osm(city: City, path: Path) -> dict[str, int]:
     gate_count = 0
     for p in city.pois:
         if p.get("gate"):
-            key = (math.floor(p["x"] * 20 + 0.5), math.floor(p["y"] * 20 + 0.5))
-            nid = city.node_key[key]
+            nid = city.node_key[_node_key((p["x"], p["y"]))]
             nodes[nid][2].update(p["tags"])
             gate_count += 1
     ways: list[tuple[list[int], dict[str, str]]] = list(city.ways)

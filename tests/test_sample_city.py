@@ -290,6 +290,95 @@ def test_canal_crossed_only_at_bridges(osm: dict[str, object]) -> None:
     assert len(crossing_bridges) == 3
 
 
+def _canal(osm: dict[str, object]) -> LineString:
+    xy = osm["xy"]
+    return next(
+        LineString([xy[r] for r in refs])
+        for _, tags, refs in osm["ways"]
+        if tags.get("waterway") == "canal"
+    )
+
+
+def test_ways_that_meet_share_a_node(osm: dict[str, object]) -> None:
+    """Streets that reach another way share a node with it, as in real OSM.
+
+    A way end within 1 m of another way must be one of that way's nodes (a
+    street that stops a few millimetres short of the promenade is a dead end in
+    any network built from the file); true dead ends are therefore more than
+    1 m from every other way. Ways on the same layer that cross share a node at
+    the crossing; bridges (layer 1) touch other ways only at their two ends.
+    """
+    xy = osm["xy"]
+    ways = [(wid, tags, refs) for wid, tags, refs in osm["ways"] if "highway" in tags]
+    lines = [LineString([xy[r] for r in refs]) for _, _, refs in ways]
+    nodes = [set(refs) for _, _, refs in ways]
+    tree = shapely.STRtree(lines)
+
+    def label(i: int) -> str:
+        wid, tags, _ = ways[i]
+        return f"way {wid} {tags.get('name', tags['highway'])}"
+
+    ends = [
+        (i, r) for i, (_, _, refs) in enumerate(ways) for r in dict.fromkeys((refs[0], refs[-1]))
+    ]
+    pts = shapely.points(np.array([xy[r] for _, r in ends]))
+    e_idx, w_idx = tree.query(pts, predicate="dwithin", distance=1.0)
+    short = [
+        (label(ends[e][0]), label(j), round(float(lines[j].distance(pts[e])), 4))
+        for e, j in zip(e_idx, w_idx, strict=True)
+        if j != ends[e][0] and ends[e][1] not in nodes[j]
+    ]
+    assert not short, short
+    # so a dead end (an end on no other way) is more than 1 m from every other way
+    dead = [k for k, (_, r) in enumerate(ends) if sum(r in ns for ns in nodes) == 1]
+    assert len(dead) > 50  # driveways, compound footways and park paths end on their own
+    for k in dead:
+        i = ends[k][0]
+        others = [j for j in tree.query(pts[k], predicate="dwithin", distance=1.0) if j != i]
+        assert not others, (label(i), [label(j) for j in others])
+
+    left, right = tree.query(lines, predicate="intersects")
+    for i, j in zip(left, right, strict=True):
+        if i >= j:
+            continue
+        meet = lines[i].intersection(lines[j])
+        common = [Point(xy[r]) for r in nodes[i] & nodes[j]]
+        bridge = [k for k in (i, j) if ways[k][1].get("bridge") == "yes"]
+        if ways[i][1].get("layer", "0") != ways[j][1].get("layer", "0"):
+            # a bridge meets the street it carries and the promenades only at its ends
+            (b,) = bridge
+            b_refs = ways[b][2]
+            assert nodes[i] & nodes[j] <= {b_refs[0], b_refs[-1]}, (label(i), label(j))
+        for part in shapely.get_parts(meet):
+            for c in part.coords:
+                assert any(Point(c).distance(q) < 0.05 for q in common), (label(i), label(j), c)
+    for b in (k for k, (_, tags, _) in enumerate(ways) if tags.get("bridge") == "yes"):
+        inner = set(ways[b][2][1:-1])
+        assert not any(inner & nodes[j] for j in range(len(ways)) if j != b), label(b)
+
+
+def test_streets_cut_at_the_canal_end_on_the_promenades(osm: dict[str, object]) -> None:
+    """'Other streets end at the riverside promenades': on a promenade node, not beside it."""
+    xy = osm["xy"]
+    canal = _canal(osm)
+    water = _water(osm)
+    promenade: set[int] = set()
+    for _, tags, refs in osm["ways"]:
+        if tags.get("name") == "青澜河滨河步道":
+            assert tags["highway"] == "footway"
+            assert not LineString([xy[r] for r in refs]).intersects(water)
+            promenade.update(refs)
+    ending = 0
+    for _, tags, refs in osm["ways"]:
+        if "highway" not in tags or tags.get("name") == "青澜河滨河步道":
+            continue
+        for r in (refs[0], refs[-1]):
+            if canal.distance(Point(xy[r])) < 25.0:
+                assert r in promenade, (tags.get("name"), r)
+                ending += tags.get("bridge") != "yes"
+    assert ending >= 10
+
+
 def test_corner_beyond_canal(osm: dict[str, object], streets: gpd.GeoDataFrame) -> None:
     """The canal cuts a corner off the district: part of the district lies beyond it."""
     district = shapely.union_all(streets.geometry.to_numpy())
