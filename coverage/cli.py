@@ -207,6 +207,13 @@ def _write_site_outputs(
     print(suggestion.sites.drop(columns="geometry").to_string(index=False))
     stem = f"sites_{args.category}_{args.problem}"
     sites = suggestion.sites.assign(category=args.category)
+    # The map and the rule comparison show the study re-measured with the sites built.
+    built = proposals.with_new_facilities(result, suggestion.sites, category=args.category)
+    key = ["rule_id", "level", "unit_id"]
+    changes = result.rule_results[[*key, "unit_name", "rule_name_zh", "value", "passed"]].merge(
+        built.rule_results[[*key, "value", "passed"]], on=key, suffixes=("_before", "_after")
+    )
+    changes = changes[changes["value_before"].ne(changes["value_after"])]
 
     def gpkg(path: Path) -> None:
         sites.to_file(path, layer="proposed_sites", driver="GPKG")
@@ -217,6 +224,7 @@ def _write_site_outputs(
         with pd.ExcelWriter(path, engine="openpyxl") as book:
             sites.drop(columns="geometry").to_excel(book, sheet_name="建议选址 sites", index=False)
             suggestion.per_unit.to_excel(book, sheet_name="前后对比 before-after", index=False)
+            changes.to_excel(book, sheet_name="规则变化 rule changes", index=False)
             pd.DataFrame(
                 {
                     "item": ["problem", "status", "objective", "bound", "gap", "message"],
@@ -236,7 +244,7 @@ def _write_site_outputs(
         f"{stem}.xlsx": xlsx,
         f"{stem}_map.html": lambda p: maps.save_map(
             maps.coverage_map(
-                result,
+                built,
                 basemap=args.basemap,
                 offline=not args.online,
                 rule_id=None,

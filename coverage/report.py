@@ -120,6 +120,21 @@ def _units_with_results(
     return gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=units.crs)
 
 
+def _districts(result: StudyResult) -> gpd.GeoDataFrame:
+    """District (区县) polygons: the 社区 dissolved by their district."""
+    communities = result.communities.reset_index(drop=True)[["district", "geometry"]]
+    return communities.dissolve(by="district", as_index=False)
+
+
+def _city(result: StudyResult) -> gpd.GeoDataFrame:
+    """The whole study area as one polygon, with the id the city rows use."""
+    return gpd.GeoDataFrame(
+        {"city": ["city"]},
+        geometry=[result.communities.geometry.union_all()],
+        crs=result.communities.crs,
+    )
+
+
 def _residents_with_distances(result: StudyResult) -> gpd.GeoDataFrame:
     res = result.residents.copy()
     speed = result.study.walk.speed_m_per_min
@@ -137,7 +152,8 @@ def _residents_with_distances(result: StudyResult) -> gpd.GeoDataFrame:
 def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
     """Write the study's layers, joined with their rule results, to one GeoPackage.
 
-    Layers (all in the working CRS): ``communities`` and ``streets`` with one
+    Layers (all in the working CRS): ``communities``, ``streets``, ``districts``
+    (the 社区 dissolved by district) and ``city`` (their union), each with one
     set of columns per rule (``R1_pass`` 1/0/empty, ``R1_value``, ``R1_target``,
     ``R1_shortfall``, ``R1_reason``), ``facilities``, and ``residents`` with the
     walking distance (``dist_m__<category>``, empty when none within reach),
@@ -152,6 +168,8 @@ def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
     layers = {
         "communities": _units_with_results(result.communities, "community_id", table, "community"),
         "streets": _units_with_results(result.streets, "street_id", table, "street"),
+        "districts": _units_with_results(_districts(result), "district", table, "district"),
+        "city": _units_with_results(_city(result), "city", table, "city"),
         "facilities": result.facilities,
         "residents": _residents_with_distances(result),
     }

@@ -35,7 +35,10 @@ def test_demo_writes_every_output_and_nothing_else(demo: Path) -> None:
 
 def test_demo_outputs_open_and_show_the_gaps(demo: Path) -> None:
     layers = {name for name, _ in pyogrio.list_layers(demo / "results.gpkg")}
-    assert {"communities", "streets", "facilities"} <= layers
+    assert {"communities", "streets", "districts", "city", "facilities", "residents"} <= layers
+    city = gpd.read_file(demo / "results.gpkg", layer="city")
+    assert len(city) == 1
+    assert city["R1_value"].iloc[0] == 9  # complete 15-minute circles, as in ground_truth.json
     streets = gpd.read_file(demo / "results.gpkg", layer="streets")
     assert streets.crs.to_epsg() == 4549
     failing = streets.loc[~streets["R2_pass"].astype(bool), "street_name"].tolist()
@@ -101,6 +104,12 @@ def test_site_command_writes_sites_for_the_street_without_a_centre(tmp_path: Pat
     assert newly["aged_60_plus"].sum() == pytest.approx(sites["newly_covered"].sum())
     book = openpyxl.load_workbook(tmp_path / f"{stem}.xlsx", read_only=True)
     assert "建议选址 sites" in book.sheetnames
+    rows = list(book["规则变化 rule changes"].iter_rows(values_only=True))
+    header = rows[0]
+    r2 = [dict(zip(header, r, strict=True)) for r in rows[1:] if r[0] == "R2" and r[1] == "street"]
+    assert [(r["unit_name"], r["passed_before"], r["passed_after"]) for r in r2] == [
+        ("梧桐街道", False, True)
+    ]
     html = (tmp_path / f"{stem}_map.html").read_text(encoding="utf-8")
     assert json.dumps("建议选址 · Proposed sites")[1:-1] in html
 

@@ -38,7 +38,7 @@ def result(tmp_path: Path) -> StudyResult:
 def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) -> None:
     path = report.write_results_gpkg(result, tmp_path / "out" / "results.gpkg")
     layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert layers == {"communities", "streets", "facilities", "residents"}
+    assert layers == {"communities", "streets", "districts", "city", "facilities", "residents"}
     comm = gpd.read_file(path, layer="communities")
     assert len(comm) == 4
     assert comm.crs.to_epsg() == 4549
