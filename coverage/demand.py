@@ -3,7 +3,8 @@
 Residents (and the 60+ and 0-3 groups) of a community are allocated to its
 residential buildings in proportion to floor area (footprint x levels). A
 community with no residential building falls back to a regular grid over its
-polygon, and a polygon too small for the grid to its interior point. Counts
+residential land, and only then to its interior (a grid over the whole
+polygon, or its interior point when the polygon is too small for the grid). Counts
 are whole people, allocated by the largest-remainder method, so the totals per
 社区 are preserved exactly. The run log says which placement each community
 used.
@@ -53,8 +54,8 @@ class Demand:
         ``population``, ``aged_60_plus``, ``aged_0_3`` (whole people),
         ``placement`` and ``geometry``.
     placement
-        One row per community: ``placement`` (building / grid / interior /
-        none), ``points``, ``residents``, and ``note``.
+        One row per community: ``placement`` (building; grid over residential
+        land; interior: a grid over the whole 社区 or its interior point; none), ``points``, ``residents``, and ``note``.
     """
 
     residents: gpd.GeoDataFrame
@@ -101,6 +102,7 @@ def demand_from_buildings(
     community_table: pd.DataFrame,
     buildings: gpd.GeoDataFrame | None,
     *,
+    residential_land: gpd.GeoDataFrame | None = None,
     grid_spacing_m: float = 50.0,
     default_levels: float = 1.0,
 ) -> Demand:
@@ -116,6 +118,10 @@ def demand_from_buildings(
     buildings
         Building footprints with ``kind`` (the OSM building value) and
         ``levels``; ``None`` places everyone on the grid.
+    residential_land
+        Residential land polygons (e.g. OSM ``landuse=residential``): the grid
+        of a community without residential buildings is laid over its part of
+        this land; without any, over the whole community (``interior``).
     grid_spacing_m
         Spacing of the fallback grid.
     default_levels
@@ -142,6 +148,11 @@ def demand_from_buildings(
         )
 
     homes = _residential_buildings(buildings, communities, default_levels)
+    land = (
+        residential_land.geometry.union_all()
+        if residential_land is not None and len(residential_land)
+        else None
+    )
     frames: list[gpd.GeoDataFrame] = []
     placements: list[dict[str, object]] = []
     for cid, unit in communities.iterrows():
@@ -158,14 +169,8 @@ def demand_from_buildings(
             weights = mine["floor_area"].to_numpy(dtype=np.float64)
             how, note = "building", f"{len(mine)} residential buildings"
         else:
-            points = _grid_points(unit.geometry, grid_spacing_m)
-            if len(points):
-                weights = np.ones(len(points))
-                how, note = "grid", f"no residential building; {grid_spacing_m:g} m grid"
-            else:
-                points = np.array([unit.geometry.representative_point()], dtype=object)
-                weights = np.ones(1)
-                how, note = "interior", "no residential building; polygon too small for the grid"
+            points, how, note = _fallback_points(unit.geometry, land, grid_spacing_m)
+            weights = np.ones(len(points))
             logger.info("社区 %s: %s", cid, note)
         data = {g: largest_remainder(totals[g], weights) for g in GROUPS}
         frames.append(
@@ -202,6 +207,30 @@ def demand_from_buildings(
     residents.index.name = "resident_id"
     placement = pd.DataFrame(placements).set_index("community_id")
     return Demand(residents=residents, placement=placement)
+
+
+def _fallback_points(
+    polygon: shapely.Geometry, land: shapely.Geometry | None, spacing: float
+) -> tuple[NDArray[np.object_], str, str]:
+    """Grid points over the community's residential land, else over the community itself."""
+    if land is not None:
+        own = shapely.intersection(polygon, land)
+        points = _grid_points(own, spacing) if not own.is_empty else np.empty(0, dtype=object)
+        if len(points):
+            return (
+                points,
+                "grid",
+                f"no residential building; {spacing:g} m grid over residential land",
+            )
+    points = _grid_points(polygon, spacing)
+    if len(points):
+        return (
+            points,
+            "interior",
+            f"no residential building or land; {spacing:g} m grid over the 社区",
+        )
+    point = np.array([polygon.representative_point()], dtype=object)
+    return point, "interior", "no residential building or land; the 社区's interior point"
 
 
 def _totals(row: pd.Series | None) -> dict[str, int]:

@@ -69,7 +69,9 @@ def test_residents_follow_floor_area_and_totals_are_kept(
         {"residents": [101, 10, 7, 0], "aged_60_plus": [25, 4, 2, 0], "aged_0_3": [3, 0, 1, 0]},
         index=pd.Index(["B", "G", "T", "E"], name="community_id"),
     )
-    placed = demand_from_buildings(communities, table, buildings)
+    # Residential land covers the western half of G only: its grid stays on that land.
+    land = gpd.GeoDataFrame(geometry=[_box(300, 0, 350, 100)], crs="EPSG:4549")
+    placed = demand_from_buildings(communities, table, buildings, residential_land=land)
     res = placed.residents
     b = res[res.community_id == "B"].sort_values("population", ascending=False)
     # Two homes of 200 m2 each (the retail building gets nobody): 101 -> 51 + 50.
@@ -77,8 +79,9 @@ def test_residents_follow_floor_area_and_totals_are_kept(
     assert b["aged_60_plus"].sum() == 25
     assert set(b["placement"]) == {"building"}
     g = res[res.community_id == "G"]
-    assert len(g) == 4
-    assert sorted(g["population"].tolist()) == [2, 2, 3, 3]
+    # Grid points at x = 325, y = 25 and 75: 10 residents -> 5 + 5.
+    assert sorted(g.geometry.x - X0) == [325.0, 325.0]
+    assert sorted(g["population"].tolist()) == [5, 5]
     assert set(g["placement"]) == {"grid"}
     t = res[res.community_id == "T"]
     assert len(t) == 1
@@ -93,6 +96,17 @@ def test_residents_follow_floor_area_and_totals_are_kept(
     # Every point lies in its own community.
     for cid, rows in res.groupby("community_id"):
         assert rows.within(communities.loc[cid, "geometry"]).all()
+
+
+def test_without_residential_land_the_grid_covers_the_community(
+    communities: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame
+) -> None:
+    table = pd.DataFrame({"residents": [10]}, index=pd.Index(["G"], name="community_id"))
+    placed = demand_from_buildings(communities, table, buildings)
+    g = placed.residents
+    assert len(g) == 4  # 50 m grid over the 100 m square
+    assert sorted(g["population"].tolist()) == [2, 2, 3, 3]
+    assert set(g["placement"]) == {"interior"}
 
 
 def test_community_missing_from_table_is_logged(
