@@ -18,7 +18,18 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import _validate, accessibility, categories, centrelines, dedupe, demand, io, network, rules
+from . import (
+    _validate,
+    accessibility,
+    categories,
+    centrelines,
+    dedupe,
+    demand,
+    gates,
+    io,
+    network,
+    rules,
+)
 from ._errors import InputError
 from .config import LayerInput, Study, load_study
 from .network import WalkNetwork
@@ -222,18 +233,47 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         if study.buildings is not None
         else None
     )
-    placed = demand.demand_from_buildings(communities, community_table, buildings)
+    land = None
+    if study.buildings is not None and study.buildings.path.name.lower().endswith(
+        (".osm", ".osm.pbf", ".osm.bz2", ".pbf")
+    ):
+        land, _ = gates.read_compounds_and_gates_from_osm(
+            study.buildings.path, working_crs=crs, clip_polygon=area, named_only=False
+        )
+    placed = demand.demand_from_buildings(
+        communities, community_table, buildings, residential_land=land
+    )
     residents = placed.residents
 
     keys = [k for k in table.keys if k in set(facilities["category"])]
     step("distances")
-    found = accessibility.nearest_facility_by_category(
-        net,
-        residents,
-        facilities,
-        categories=keys,
-        max_snap_distance=study.walk.max_snap_distance_m,
-    )
+    gate_reports: dict[str, pd.DataFrame] = {}
+    if study.gates is not None:
+        compounds, gate_points = _read_gates(study, clip)
+        assignment = gates.assign_gates(
+            residents, compounds, gate_points, max_gate_distance_m=study.gates.max_gate_distance_m
+        )
+        found: Any = gates.distances_through_gates(
+            net,
+            residents,
+            facilities,
+            assignment,
+            categories=keys,
+            max_snap_distance=study.walk.max_snap_distance_m,
+            detour_factor=study.gates.detour_factor,
+        )
+        gate_reports = {
+            "compounds_without_gates": assignment.compounds_without_gates,
+            "gates_not_used": assignment.gates_outside,
+        }
+    else:
+        found = accessibility.nearest_facility_by_category(
+            net,
+            residents,
+            facilities,
+            categories=keys,
+            max_snap_distance=study.walk.max_snap_distance_m,
+        )
     distances = found.distance_m.reindex(columns=table.keys, fill_value=np.inf)
     nearest = found.facility_id.reindex(columns=table.keys)
 
@@ -270,6 +310,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "placement": placed.placement,
             "facilities_outside": outside,
             "overlapping_units": overlaps,
+            **gate_reports,
         },
         network=net,
     )
@@ -282,6 +323,29 @@ def reason_names(table: categories.CategoryTable) -> dict[str, tuple[str, str]]:
     start in lower case.
     """
     return {c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in table}
+
+
+def _read_gates(study: Study, clip: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The compounds and their gates, from an OSM file or the planner's layers."""
+    g = study.gates
+    assert g is not None  # only called with gates configured
+    crs = study.working_crs
+    compounds: gpd.GeoDataFrame | None = None
+    if g.is_osm:
+        compounds, points = gates.read_compounds_and_gates_from_osm(
+            g.path, working_crs=crs, clip_polygon=clip
+        )
+    else:
+        points = gates.read_gate_layer(g.path, working_crs=crs, crs=g.crs, layer=g.layer)
+    if g.compounds is not None:
+        if g.compounds.name.lower().endswith((".osm", ".osm.pbf", ".osm.bz2", ".pbf")):
+            compounds, _ = gates.read_compounds_and_gates_from_osm(
+                g.compounds, working_crs=crs, clip_polygon=clip
+            )
+        else:
+            compounds = gates.read_compound_layer(g.compounds, working_crs=crs, crs=g.crs)
+    assert compounds is not None  # load_study requires compounds for a gate layer
+    return compounds, points
 
 
 def _layer_options(layer: LayerInput) -> dict[str, Any]:

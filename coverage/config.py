@@ -58,6 +58,34 @@ class NetworkInput:
 
 
 @dataclass(frozen=True)
+class GatesInput:
+    """Gated compounds (小区) entered only through their gates.
+
+    For networks without the compounds' internal roads (``keep_private =
+    false``, or data that never had them): residents inside a compound walk
+    straight to one of its gates (times ``detour_factor``), then on the
+    network. ``path`` is an OSM file (compounds = ``landuse=residential``,
+    gates = ``barrier=gate``; default: the network's OSM file) or a gate point
+    layer, with ``compounds`` the 小区 polygon layer.
+    """
+
+    path: Path
+    compounds: Path | None = None
+    crs: str | None = None
+    layer: str | None = None
+    max_gate_distance_m: float = 5.0
+    detour_factor: float = 1.0
+
+    @property
+    def is_osm(self) -> bool:
+        """Whether the gates (and compounds) come from an OSM file."""
+        return self.path.name.lower().endswith(_OSM_SUFFIXES)
+
+
+_OSM_SUFFIXES = (".osm", ".osm.pbf", ".osm.bz2", ".pbf")
+
+
+@dataclass(frozen=True)
 class WalkParams:
     """How residents walk."""
 
@@ -89,6 +117,7 @@ class Study:
     rules_path: Path | None
     categories_path: Path | None
     cache_dir: Path
+    gates: GatesInput | None = None
 
     @property
     def folder(self) -> Path:
@@ -98,7 +127,16 @@ class Study:
 
 _TOP_KEYS = {"study", "inputs", "walk", "rules", "categories", "cache"}
 _LAYER_KEYS = {"path", "crs", "encoding", "layer", "columns", "kind", "sheet"}
-_INPUT_KEYS = {"streets", "communities", "community_table", "facilities", "network", "buildings"}
+_INPUT_KEYS = {
+    "streets",
+    "communities",
+    "community_table",
+    "facilities",
+    "network",
+    "buildings",
+    "gates",
+}
+_GATE_KEYS = {"path", "compounds", "crs", "layer", "max_gate_distance_m", "detour_factor"}
 
 
 def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str], path: Path) -> None:
@@ -214,6 +252,8 @@ def load_study(path: str | Path) -> Study:
         layer=net_raw.get("layer"),
     )
 
+    gates = _gates(inputs["gates"], folder, path, network) if "gates" in inputs else None
+
     walk_raw = raw.get("walk", {})
     _check_keys(
         "walk",
@@ -269,7 +309,43 @@ def load_study(path: str | Path) -> Study:
             (folder / categories_raw["file"]).resolve() if categories_raw.get("file") else None
         ),
         cache_dir=_cache_dir(cache_raw, folder),
+        gates=gates,
     )
+
+
+def _gates(raw: Any, folder: Path, path: Path, network: NetworkInput) -> GatesInput:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path}: [inputs.gates] must be a table.")
+    _check_keys("inputs.gates", raw, _GATE_KEYS, path)
+    source = (folder / str(raw["path"])).resolve() if "path" in raw else network.path
+    if source is None:
+        raise ConfigError(
+            f"{path}: [inputs.gates] has no 'path' and the network is not a file; give "
+            "path = the gate points (and compounds = the 小区 polygons)."
+        )
+    compounds = (folder / str(raw["compounds"])).resolve() if "compounds" in raw else None
+    gates = GatesInput(
+        path=source,
+        compounds=compounds,
+        crs=raw.get("crs"),
+        layer=raw.get("layer"),
+        max_gate_distance_m=_positive(
+            "[inputs.gates].max_gate_distance_m", raw.get("max_gate_distance_m", 5.0), path
+        ),
+        detour_factor=_positive(
+            "[inputs.gates].detour_factor", raw.get("detour_factor", 1.0), path
+        ),
+    )
+    if not gates.is_osm and compounds is None:
+        raise ConfigError(
+            f"{path}: [inputs.gates].path is a gate layer; also give compounds = the 小区 "
+            "polygon layer (or use an OSM file with landuse=residential and barrier=gate)."
+        )
+    if gates.detour_factor < 1.0:
+        raise ConfigError(
+            f"{path}: [inputs.gates].detour_factor must be at least 1.0, got {gates.detour_factor}."
+        )
+    return gates
 
 
 def _cache_dir(cache_raw: Mapping[str, Any], folder: Path) -> Path:

@@ -148,14 +148,10 @@ def test_a_centreline_layer_gives_the_same_answers_as_the_osm_file(
     assert result.network is not None
     lines = result.network.edges_gdf()[["geometry"]]
     lines.to_file(tmp_path / "roads.gpkg", layer="roads")
-    text = sample.sample_study_path().read_text(encoding="utf-8")
-    folder = sample.sample_study_path().parent
-    text = text.replace('path = "sample_city.osm"\nkeep_private = true', 'path = "roads.gpkg"')
-    for name in ("communities.csv", "facilities_amap.csv", "sample_city.osm"):
-        text = text.replace(f'"{name}"', f'"{(folder / name).as_posix()}"')
-    text = text.replace('"../boundaries/', f'"{(folder.parent / "boundaries").as_posix()}/')
-    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
-    other = analysis.run_study(tmp_path / "study.toml")
+    study = _study_variant(
+        tmp_path, 'path = "sample_city.osm"\nkeep_private = true', 'path = "roads.gpkg"'
+    )
+    other = analysis.run_study(study)
     # Lines that meet share their end points, as in the OSM file: the same graph.
     assert other.network.edge_length.sum() == pytest.approx(
         result.network.edge_length.sum(), rel=1e-12
@@ -164,3 +160,37 @@ def test_a_centreline_layer_gives_the_same_answers_as_the_osm_file(
     mine = result.rule_results.set_index(["rule_id", "level", "unit_id"])["value"]
     theirs = other.rule_results.set_index(["rule_id", "level", "unit_id"])["value"]
     pd.testing.assert_series_equal(mine, theirs, atol=1e-9)
+
+
+def _study_variant(tmp_path: Path, replace_from: str, replace_to: str) -> Path:
+    """The sample study with one edit, written beside absolute paths to the sample files."""
+    text = sample.sample_study_path().read_text(encoding="utf-8")
+    folder = sample.sample_study_path().parent
+    text = text.replace(replace_from, replace_to)
+    for name in ("communities.csv", "facilities_amap.csv", "sample_city.osm"):
+        text = text.replace(f'"{name}"', f'"{(folder / name).as_posix()}"')
+    text = text.replace('"../boundaries/', f'"{(folder.parent / "boundaries").as_posix()}/')
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    return tmp_path / "study.toml"
+
+
+def test_gates_bring_a_network_without_compound_roads_closer_to_the_truth(
+    result: analysis.StudyResult, tmp_path: Path
+) -> None:
+    """Without private roads residents snap through walls; gates route them properly."""
+    no_roads = analysis.run_study(
+        _study_variant(tmp_path, "keep_private = true", "keep_private = false")
+    )
+    (tmp_path / "g").mkdir()
+    gated = analysis.run_study(
+        _study_variant(
+            tmp_path / "g",
+            "keep_private = true",
+            "keep_private = false\n\n[inputs.gates]\ndetour_factor = 1.4",
+        )
+    )
+    assert len(gated.reports["compounds_without_gates"]) == 0
+    cats = ["vegetable_market", "supermarket", "pharmacy", "elderly_station"]
+    error_without = (no_roads.distances[cats] - result.distances[cats]).abs().median().median()
+    error_with = (gated.distances[cats] - result.distances[cats]).abs().median().median()
+    assert error_with < 0.7 * error_without
