@@ -514,16 +514,15 @@ def test_sample_city_centrelines_give_the_osm_distances(tmp_path):
     from_shp = walk_network_from_centrelines(path, working_crs=WORKING, **as_osm)
     assert (from_lines.n_nodes, from_lines.n_edges) == (from_osm.n_nodes, from_osm.n_edges)
     assert (from_shp.n_nodes, from_shp.n_edges) == (from_osm.n_nodes, from_osm.n_edges)
-    # defaults: streets drawn 1-26 mm short of the promenades are joined (the OSM file
-    # leaves them unconnected), so walking distances can only get shorter (but for the
-    # few centimetres the moved ends add)
+    # defaults (snapping ends within 0.5 m, splitting at crossings): the sample's ways
+    # that meet already share their nodes, so nothing moves and distances are the same
     default = walk_network_from_centrelines(path, working_crs=WORKING)
     g_osm, at_osm = _nx_graph(from_osm)
     g_line, at_line = _nx_graph(from_lines)
     g_def, at_def = _nx_graph(default)
     assert set(at_osm) == set(at_line)
-    common = sorted(set(at_osm) & set(at_def))  # less the 10 street ends moved by snapping
-    assert len(common) == from_osm.n_nodes - 10
+    common = sorted(set(at_osm) & set(at_def))
+    assert len(common) == from_osm.n_nodes
     rng = np.random.default_rng(7)
     checked = 0
     for k in rng.choice(len(common), size=5, replace=False):
@@ -533,7 +532,7 @@ def test_sample_city_centrelines_give_the_osm_distances(tmp_path):
         d_def = nx.single_source_dijkstra_path_length(g_def, at_def[a], weight="length")
         for b in (common[j] for j in rng.choice(len(common), size=20, replace=False)):
             assert d_line[at_line[b]] == pytest.approx(d_osm[at_osm[b]], abs=1e-6)
-            assert d_def[at_def[b]] <= d_osm[at_osm[b]] + 0.1  # ends moved by <= 26 mm
+            assert d_def[at_def[b]] == pytest.approx(d_osm[at_osm[b]], abs=1e-6)
             checked += 1
     assert checked == 100
     # the three bridges over the canal (bridge=yes, layer=1) are their own grade level
