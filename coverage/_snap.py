@@ -10,12 +10,25 @@ segments satisfies ``sqrt(d^2 + (s/2)^2) < d_K`` (the K-th sample distance),
 then, since ``d* <= d``, a sample of ``S*`` is among the K found, so ``S*``
 was a candidate and ``d = d*``. Points that fail the test (rare: isolated
 points, dense junctions) go to shapely's STRtree ``query_nearest``.
+
+``s`` in the test is the largest spacing actually used on any segment (a
+segment of length ``L`` gets ``ceil(L / spacing)`` intervals of ``L / k``), which
+is at most the requested spacing: the bound holds for every segment, so for
+the unknown ``S*`` too.
+
+The index is per-network preprocessing, like the CSR matrix: `network_snap_index`
+builds it on first use and keeps it as long as the `WalkNetwork` lives (the
+same for the STRtree of the fallback), so a second analysis on the same
+network does not pay for it again.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +37,17 @@ from scipy.spatial import cKDTree
 
 from ._graph_clean import morton
 
+if TYPE_CHECKING:
+    from .network import WalkNetwork
+
 logger = logging.getLogger(__name__)
 
 _CHUNK = 65536
+# below this many queries a KD-tree batch runs on one thread (thread start-up and
+# a loaded machine make more workers no faster for small batches)
+_MIN_PARALLEL = 16384
+# candidates of the second try for the points the first could not certify
+_RETRY_K = 48
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,9 +102,14 @@ class SnapIndex:
     seg: _Segments
     tree: cKDTree
     sample_seg: npt.NDArray[np.int64]
-    spacing: float
+    spacing: float  # largest spacing actually used on a segment (<= the requested one + ulps)
     geoms: npt.NDArray[np.object_]
     edge_length: npt.NDArray[np.float64]
+
+    @cached_property
+    def strtree(self) -> shapely.STRtree:
+        """STRtree of the edge geometries for the fallback (built on first use, then kept)."""
+        return shapely.STRtree(self.geoms)
 
 
 def build_snap_index(
@@ -101,7 +127,52 @@ def build_snap_index(
     sx = seg.ax[sample_seg] + t * seg.dx[sample_seg]
     sy = seg.ay[sample_seg] + t * seg.dy[sample_seg]
     tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False, compact_nodes=False)
-    return SnapIndex(seg, tree, sample_seg, float(spacing), geoms, edge_length)
+    used = float(np.max(seg.length / k)) if k.size else float(spacing)
+    return SnapIndex(seg, tree, sample_seg, used, geoms, edge_length)
+
+
+_NETWORK_INDEX: weakref.WeakKeyDictionary[WalkNetwork, SnapIndex] = weakref.WeakKeyDictionary()
+
+
+def network_snap_index(net: WalkNetwork) -> SnapIndex:
+    """The default (10 m) snap index of `net`, built on first use and kept with the network.
+
+    Per-network preprocessing like the CSR matrix: cached in a weak mapping, so
+    it lives exactly as long as the network (a `WalkNetwork` is immutable).
+    """
+    idx = _NETWORK_INDEX.get(net)
+    if idx is None:
+        idx = build_snap_index(net.edge_geometry, net.edge_length)
+        _NETWORK_INDEX[net] = idx
+    return idx
+
+
+def _nearest_candidates(
+    index: SnapIndex,
+    qx: npt.NDArray[np.float64],
+    qy: npt.NDArray[np.float64],
+    k: int,
+    workers: int,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]
+]:
+    """Nearest of the segments of the `k` nearest samples: segment, distance, t, certified."""
+    m = qx.size
+    k = min(k, index.sample_seg.size)
+    w = workers if m >= _MIN_PARALLEL else 1
+    dk, ik = index.tree.query(np.column_stack([qx, qy]), k=k, workers=w)
+    dk = dk.reshape(m, k)
+    ik = ik.reshape(m, k)
+    cand = index.sample_seg[ik]
+    dist, t = _project(index.seg, cand, qx[:, None], qy[:, None])
+    best = np.argmin(dist, axis=1)
+    rows = np.arange(m)
+    d = dist[rows, best]
+    if k == index.sample_seg.size:
+        certified = np.ones(m, dtype=bool)  # every sample was a candidate
+    else:
+        certified = np.sqrt(d * d + (index.spacing / 2.0) ** 2) < dk[:, -1]
+    return cand[rows, best], d, t[rows, best], certified
 
 
 def snap_arrays(
@@ -118,7 +189,11 @@ def snap_arrays(
     npt.NDArray[np.float64],
     npt.NDArray[np.float64],
 ]:
-    """Snap points exactly: edge, along (from edge start), access, snapped x, y."""
+    """Snap points exactly: edge, along (from edge start), access, snapped x, y.
+
+    `workers` is passed to the KD-tree for batches of at least
+    ``_MIN_PARALLEL`` points; smaller batches run on one thread.
+    """
     n = px.size
     edge = np.empty(n, dtype=np.int64)
     along = np.empty(n)
@@ -126,41 +201,37 @@ def snap_arrays(
     sx = np.empty(n)
     sy = np.empty(n)
     seg = index.seg
-    k = min(k, index.sample_seg.size)
-    half2 = (index.spacing / 2.0) ** 2
     fallback: list[npt.NDArray[np.int64]] = []
     # queries in Z-order: neighbouring queries visit the same tree nodes (2-3x faster)
     order = np.argsort(morton(px, py), kind="stable")
     for lo in range(0, n, _CHUNK):
-        hi = min(n, lo + _CHUNK)
-        sel = order[lo:hi]
-        qx, qy = px[sel], py[sel]
-        dk, ik = index.tree.query(np.column_stack([qx, qy]), k=k, workers=workers)
-        dk = dk.reshape(hi - lo, k)
-        ik = ik.reshape(hi - lo, k)
-        cand = index.sample_seg[ik]
-        dist, t = _project(seg, cand, qx[:, None], qy[:, None])
-        best = np.argmin(dist, axis=1)
-        rows = np.arange(hi - lo)
-        s = cand[rows, best]
-        d = dist[rows, best]
-        tb = t[rows, best]
+        sel = order[lo : min(n, lo + _CHUNK)]
+        s, d, tb, certified = _nearest_candidates(index, px[sel], py[sel], k, workers)
         edge[sel] = seg.edge[s]
         along[sel] = seg.start_along[s] + tb * seg.length[s]
         access[sel] = d
         sx[sel] = seg.ax[s] + tb * seg.dx[s]
         sy[sel] = seg.ay[s] + tb * seg.dy[s]
-        certified = np.sqrt(d * d + half2) < dk[:, -1]
-        if k == index.sample_seg.size:
-            certified[:] = True  # every sample was a candidate
         if not certified.all():
             fallback.append(sel[~certified])
+    if fallback and k < _RETRY_K:
+        # the few uncertified points: once more with more candidates (cheap), then the STRtree
+        fb = np.concatenate(fallback)
+        logger.debug("snapping: %d of %d points retried with %d candidates", fb.size, n, _RETRY_K)
+        s, d, tb, certified = _nearest_candidates(index, px[fb], py[fb], _RETRY_K, workers)
+        ok = fb[certified]
+        s, d, tb = s[certified], d[certified], tb[certified]
+        edge[ok] = seg.edge[s]
+        along[ok] = seg.start_along[s] + tb * seg.length[s]
+        access[ok] = d
+        sx[ok] = seg.ax[s] + tb * seg.dx[s]
+        sy[ok] = seg.ay[s] + tb * seg.dy[s]
+        fallback = [fb[~certified]] if not certified.all() else []
     if fallback:
         fb = np.concatenate(fallback)
         logger.debug("snapping: %d of %d points checked with the STRtree", fb.size, n)
         pts = shapely.points(px[fb], py[fb])
-        tree = shapely.STRtree(index.geoms)
-        _, e = tree.query_nearest(pts, all_matches=False, return_distance=False)
+        _, e = index.strtree.query_nearest(pts, all_matches=False, return_distance=False)
         geoms = index.geoms[e]
         edge[fb] = e
         along[fb] = shapely.line_locate_point(geoms, pts)

