@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from matplotlib import image
@@ -14,21 +12,9 @@ from facility_coverage import InputError, figures
 from facility_coverage.analysis import StudyResult
 
 
-def _builder() -> ModuleType:
-    path = Path(__file__).with_name("test_maps.py")
-    spec = importlib.util.spec_from_file_location("_maps_fixture_for_figures", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_FIXTURE = _builder()
-
-
 @pytest.fixture
-def result(tmp_path: Path) -> StudyResult:
-    return _FIXTURE.make_result(tmp_path)  # type: ignore[no-any-return]
+def result(small_result: StudyResult) -> StudyResult:
+    return small_result
 
 
 def test_figure_is_a_png_with_the_status_colours(result: StudyResult, tmp_path: Path) -> None:

@@ -8,12 +8,10 @@ printed (``pytest -s``), never asserted.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,15 +30,6 @@ pytestmark = [
         "(apt-get install -y chromium chromium-driver)",
     ),
 ]
-
-
-def _builder() -> ModuleType:
-    path = Path(__file__).with_name("test_maps.py")
-    spec = importlib.util.spec_from_file_location("_maps_fixture_for_browser", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -110,8 +99,10 @@ def _wait_ready(drv: Any, timeout: float = 30.0) -> dict[str, Any]:
     raise AssertionError("Leaflet and the map layers did not load within the timeout")
 
 
-def test_offline_map_renders_without_network(driver: Any, tmp_path: Path) -> None:
-    result: StudyResult = _builder().make_result(tmp_path)
+def test_offline_map_renders_without_network(
+    driver: Any, tmp_path: Path, small_result: StudyResult
+) -> None:
+    result = small_result
     path = maps.save_map(maps.coverage_map(result), tmp_path / "map.html")
     size_kb = path.stat().st_size / 1024
 
@@ -151,8 +142,8 @@ def test_offline_map_renders_without_network(driver: Any, tmp_path: Path) -> Non
     assert shot.stat().st_size > 10_000
 
 
-def test_gap_layer_toggles_on(driver: Any, tmp_path: Path) -> None:
-    result: StudyResult = _builder().make_result(tmp_path)
+def test_gap_layer_toggles_on(driver: Any, tmp_path: Path, small_result: StudyResult) -> None:
+    result = small_result
     path = maps.save_map(
         maps.coverage_map(result, categories={"pharmacy": 1200.0}), tmp_path / "map.html"
     )

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -18,21 +16,9 @@ from facility_coverage import InputError, report
 from facility_coverage.analysis import StudyResult
 
 
-def _builder() -> ModuleType:
-    path = Path(__file__).with_name("test_maps.py")
-    spec = importlib.util.spec_from_file_location("_maps_fixture_for_report", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_FIXTURE = _builder()
-
-
 @pytest.fixture
-def result(tmp_path: Path) -> StudyResult:
-    return _FIXTURE.make_result(tmp_path)  # type: ignore[no-any-return]
+def result(small_result: StudyResult) -> StudyResult:
+    return small_result
 
 
 def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) -> None:
