@@ -2,8 +2,8 @@
 
 Same distance as `accessibility` (access + network + access between the
 positions snapped to edges): candidates are snapped and become split nodes
-with pendant nodes (``accessibility._split_graph``), each demand point sits on
-a sub-segment of the split graph (``accessibility._sub_segments``) and is at
+with pendant nodes (``_split_graph.split_graph``), each demand point sits on
+a sub-segment of the split graph (``_split_graph.sub_segments``) and is at
 ``(d[a] + along_a) + access`` from a candidate, the minimum over the two ends
 ``a`` of its sub-segment, in the same floating-point order as `accessibility`.
 
@@ -28,7 +28,8 @@ from scipy.spatial import cKDTree
 
 from ._errors import InputError
 from ._snap import build_snap_index
-from .accessibility import EdgeSnap, _split_graph, _sub_segments, snap_points_to_edges
+from ._split_graph import split_graph, sub_segments
+from .accessibility import EdgeSnap, snap_points_to_edges
 from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -116,8 +117,8 @@ def coverage_matrix(
     empty = sp.csr_matrix((n_cand, n_dem), dtype=np.float64)
     if use.size == 0 or n_dem == 0:
         return CoverageMatrix(sp.csr_matrix(empty, dtype=bool), empty, lim, cs, ds)
-    g = _split_graph(net, cs.edge[use], cs.along[use], cs.access[use])
-    left, to_left, right, to_right = _sub_segments(net, g, ds.edge, ds.along)
+    g = split_graph(net, cs.edge[use], cs.along[use], cs.access[use])
+    left, to_left, right, to_right = sub_segments(net, g, ds.edge, ds.along)
     n_all = g.adjacency.shape[0]
     # node -> demand incidence (each demand hangs from both ends of its sub-segment)
     ok = np.flatnonzero(~ds.too_far)

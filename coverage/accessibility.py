@@ -7,8 +7,8 @@ Dijkstra per category (scipy, ``min_only=True``) gives every node its
 distance to the nearest facility of the category and which one. A resident
 on the sub-segment between nodes ``a`` and ``b`` is then at
 ``access + min(d[a] + along_a, d[b] + along_b)``. Because the facilities of
-the resident's own edge are nodes of the split graph, the direct along-edge
-path is included.
+the resident's own edge are nodes of the split graph (`_split_graph`), the
+direct along-edge path is included.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ._errors import CRSError, InputError
 from ._snap import SnapIndex, network_snap_index, snap_arrays
+from ._split_graph import split_graph, sub_segments
 from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -186,129 +187,6 @@ def _coordinates(
 # --------------------------------------------------------------------------- engine
 
 
-@dataclass(frozen=True, eq=False)
-class _SplitGraph:
-    """The network with facility positions as nodes (also used by `isochrones`).
-
-    Nodes ``0..n-1`` are the network's; ``n..n+k-1`` the interior split points
-    (``split_edge``/``split_along``/``split_node``, sorted by edge then
-    position); then one pendant node per facility, whose only neighbour is its
-    snapped position (an existing node when it snapped onto one), at the
-    facility's access distance. Split edges are replaced by their chains.
-    """
-
-    adjacency: sp.csr_matrix
-    pendant: npt.NDArray[np.int64]
-    split_edge: npt.NDArray[np.int64]
-    split_along: npt.NDArray[np.float64]
-    split_node: npt.NDArray[np.int64]
-
-
-def _run_starts(*keys: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
-    """True where a run of equal consecutive key tuples starts (sorted input)."""
-    n = keys[0].size
-    out = np.ones(n, dtype=bool)
-    if n > 1:
-        out[1:] = np.logical_or.reduce([k[1:] != k[:-1] for k in keys])
-    return out
-
-
-def _split_graph(
-    net: WalkNetwork,
-    edge: npt.NDArray[np.int64],
-    along: npt.NDArray[np.float64],
-    access: npt.NDArray[np.float64],
-) -> _SplitGraph:
-    """Network with facility positions as nodes and a pendant node per facility."""
-    n = net.n_nodes
-    length = net.edge_length[edge]
-    at_u = along <= 0.0
-    at_v = along >= length
-    inner = ~(at_u | at_v)
-    pos_node = np.where(at_u, net.edge_u[edge], net.edge_v[edge]).astype(np.int64)
-    # unique interior positions, sorted by (edge, along)
-    ie, ia = edge[inner], along[inner]
-    order = np.lexsort((ia, ie))
-    ie, ia = ie[order], ia[order]
-    first = _run_starts(ie, ia)
-    vid = np.cumsum(first) - 1
-    split_edge, split_along = ie[first], ia[first]
-    n_split = split_edge.size
-    split_node = n + np.arange(n_split, dtype=np.int64)
-    inner_nodes = np.empty(order.size, dtype=np.int64)
-    inner_nodes[order] = split_node[vid]
-    pos_node[inner] = inner_nodes
-    # chains u - s1 - ... - sk - v replace the split edges
-    split_edges = np.unique(split_edge)
-    keep = np.ones(net.n_edges, dtype=bool)
-    keep[split_edges] = False
-    # per split point: previous node along its edge (u for the first) and the gap
-    new_edge = _run_starts(split_edge)
-    prev_node = np.where(new_edge, net.edge_u[split_edge], np.r_[-1, split_node[:-1]])
-    prev_along = np.where(new_edge, 0.0, np.r_[0.0, split_along[:-1]])
-    last = _run_starts(split_edge[::-1])[::-1]
-    rows: list[npt.NDArray[Any]] = [net.edge_u[keep], prev_node, split_node[last]]
-    cols: list[npt.NDArray[Any]] = [net.edge_v[keep], split_node, net.edge_v[split_edge[last]]]
-    w: list[npt.NDArray[np.float64]] = [
-        net.edge_length[keep],
-        split_along - prev_along,
-        net.edge_length[split_edge[last]] - split_along[last],
-    ]
-    n_fac = edge.size
-    pendant = n + n_split + np.arange(n_fac, dtype=np.int64)
-    rows.append(pos_node)
-    cols.append(pendant)
-    w.append(access)
-    r = np.concatenate(rows).astype(np.int64)
-    c = np.concatenate(cols).astype(np.int64)
-    ww = np.concatenate(w)
-    size = n + n_split + n_fac
-    # explicit zero weights (facility exactly on the line) are edges for csgraph
-    adjacency = sp.csr_matrix((np.r_[ww, ww], (np.r_[r, c], np.r_[c, r])), shape=(size, size))
-    return _SplitGraph(adjacency, pendant, split_edge, split_along, split_node)
-
-
-def _sub_segments(
-    net: WalkNetwork, g: _SplitGraph, edge: npt.NDArray[np.int64], along: npt.NDArray[np.float64]
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]
-]:
-    """End nodes of the (split) sub-segment holding each point, and the distances to them."""
-    left = net.edge_u[edge].astype(np.int64)
-    right = net.edge_v[edge].astype(np.int64)
-    to_left = along.copy()
-    to_right = net.edge_length[edge] - along
-    ns = g.split_edge.size
-    if ns == 0:
-        return left, to_left, right, to_right
-    # only points on split edges (few: the facilities' edges) have split ends
-    on_split = np.zeros(net.n_edges, dtype=bool)
-    on_split[g.split_edge] = True
-    sub = np.flatnonzero(on_split[edge])
-    e_sub, a_sub = edge[sub], along[sub]
-    m = sub.size
-    # merge split points (type 0) and points (type 1), sorted by (edge, along, type)
-    all_edge = np.r_[g.split_edge, e_sub]
-    all_along = np.r_[g.split_along, a_sub]
-    kind = np.r_[np.zeros(ns, dtype=np.int8), np.ones(m, dtype=np.int8)]
-    order = np.lexsort((kind, all_along, all_edge))
-    is_split = order < ns
-    last_split = np.maximum.accumulate(np.where(is_split, order, -1))
-    pos = np.empty(ns + m, dtype=np.int64)
-    pos[order] = np.arange(ns + m)
-    prev = last_split[pos[ns:]]  # last split point at or before each point
-    nxt = prev + 1
-    has_prev = (prev >= 0) & (g.split_edge[np.maximum(prev, 0)] == e_sub)
-    has_next = (nxt < ns) & (g.split_edge[np.minimum(nxt, ns - 1)] == e_sub)
-    p = prev[has_prev]
-    left[sub[has_prev]] = g.split_node[p]
-    to_left[sub[has_prev]] = a_sub[has_prev] - g.split_along[p]
-    q = nxt[has_next]
-    right[sub[has_next]] = g.split_node[q]
-    to_right[sub[has_next]] = g.split_along[q] - a_sub[has_next]
-    return left, np.maximum(to_left, 0.0), right, np.maximum(to_right, 0.0)
-
-
 def nearest_by_category_arrays(
     net: WalkNetwork,
     res: EdgeSnap,
@@ -342,8 +220,8 @@ def nearest_by_category_arrays(
     """
     use = ~fac.too_far
     fidx = np.flatnonzero(use)
-    g = _split_graph(net, fac.edge[use], fac.along[use], fac.access[use])
-    left, to_left, right, to_right = _sub_segments(net, g, res.edge, res.along)
+    g = split_graph(net, fac.edge[use], fac.along[use], fac.access[use])
+    left, to_left, right, to_right = sub_segments(net, g, res.edge, res.along)
     m = res.edge.size
     # categories x residents (one contiguous row per category); returned transposed
     dist = np.full((n_categories, m), np.inf)
@@ -526,8 +404,8 @@ def count_within_arrays(
     sub-segment. Unsnapped residents get -1.
     """
     use = ~fac.too_far
-    g = _split_graph(net, fac.edge[use], fac.along[use], fac.access[use])
-    left, to_left, right, to_right = _sub_segments(net, g, res.edge, res.along)
+    g = split_graph(net, fac.edge[use], fac.along[use], fac.access[use])
+    left, to_left, right, to_right = sub_segments(net, g, res.edge, res.along)
     budget = distance - res.access  # what is left for the network part
     m = res.edge.size
     counts = np.zeros((m, n_categories), dtype=np.int64)

@@ -50,7 +50,8 @@ import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from ._errors import InputError, NetworkError
-from .accessibility import _split_graph, _SplitGraph, snap_points_to_edges
+from ._split_graph import SplitGraph, split_graph
+from .accessibility import snap_points_to_edges
 from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ class _Pieces:
 
 
 def _pieces(
-    net: WalkNetwork, g: _SplitGraph, access: npt.NDArray[np.float64]
+    net: WalkNetwork, g: SplitGraph, access: npt.NDArray[np.float64]
 ) -> tuple[_Pieces, npt.NDArray[np.int64]]:
     """All pieces of the split graph, and the snapped-position node of each facility."""
     m = net.n_edges
@@ -622,7 +623,7 @@ def isochrones_from_facilities(
             facilities[id_column].to_numpy()[~use][:10].tolist(),
         )
     fidx = np.flatnonzero(use)
-    g = _split_graph(net, snap.edge[use], snap.along[use], snap.access[use])
+    g = split_graph(net, snap.edge[use], snap.along[use], snap.access[use])
     pieces, _ = _pieces(net, g, snap.access[use])
     fac_xy = np.column_stack([snap.x[use], snap.y[use]])
     fxy = np.asarray(
