@@ -7,7 +7,7 @@ and a report of every record corrected or left out, by row and name.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -18,8 +18,9 @@ import pandas as pd
 import pyproj
 import shapely
 
-from . import crs as _crs
-from ._errors import CRSError, InputError
+from ._errors import InputError
+from ._facility_points import parse_coordinate_cells, points_from_coordinates
+from ._issues import Issue, issues_frame
 from ._read import (
     CrsLike,
     clean_str,
@@ -31,15 +32,13 @@ from ._read import (
     to_working,
 )
 from ._validate import (
-    Issue,
     check_ids,
     ids_to_str,
-    issues_frame,
     map_columns,
     parse_bool,
-    parse_number,
+    parse_cells,
+    parse_non_negative,
     require_fields,
-    sniff_crs_hint,
 )
 from .categories import (
     CategoryTable,
@@ -123,27 +122,20 @@ def _attributes(
         if f not in mapping:
             continue
         col = mapping[f]
-        parser = parse_number if f in _FACILITY_FLOATS else parse_bool
-        values: list[Any] = []
-        for k, v in enumerate(df[col]):
-            try:
-                parsed = parser(v)
-                if f in _FACILITY_FLOATS and parsed is not None and parsed < 0:
-                    raise ValueError(v)
-                values.append(parsed)
-            except ValueError:
-                values.append(None)
-                expected = "a number ≥ 0" if f in _FACILITY_FLOATS else "是/否, 1/0 or true/false"
-                issues.append(
-                    Issue(
-                        int(rows[k]),
-                        ids.iloc[k],
-                        names.iloc[k],
-                        "bad_value",
-                        "value_cleared",
-                        f"column {col!r}: {v!r} is not {expected}; left empty",
-                    )
-                )
+        parser: Callable[[object], float | bool | None] = (
+            parse_non_negative if f in _FACILITY_FLOATS else parse_bool
+        )
+        expected = "a number ≥ 0" if f in _FACILITY_FLOATS else "是/否, 1/0 or true/false"
+        values = parse_cells(
+            df[col],
+            parser,
+            column=col,
+            rows=rows,
+            ids=ids,
+            names=names,
+            expected=expected,
+            issues=issues,
+        )
         if f in _FACILITY_FLOATS:
             out[f] = pd.Series(values, index=df.index, dtype="float64")
         else:
@@ -231,204 +223,6 @@ def _coordinates(
     raise AssertionError  # pragma: no cover
 
 
-def _parse_coordinate_cells(
-    lon_raw: pd.Series,
-    lat_raw: pd.Series,
-    rows: np.ndarray,
-    ids: pd.Series,
-    names: pd.Series,
-    issues: list[Issue],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numbers from the coordinate cells; rows with blanks or text are reported and masked."""
-    n = len(lon_raw)
-    lon = np.full(n, np.nan)
-    lat = np.full(n, np.nan)
-    ok = np.ones(n, dtype=bool)
-    for k, (a, b) in enumerate(zip(lon_raw, lat_raw, strict=True)):
-        try:
-            x, y = parse_number(a), parse_number(b)
-        except ValueError:
-            x = y = None
-            kind = "non_numeric_coordinates"
-        else:
-            kind = "missing_coordinates"
-        if x is None or y is None:
-            ok[k] = False
-            issues.append(
-                Issue(
-                    int(rows[k]),
-                    ids.iloc[k],
-                    names.iloc[k],
-                    kind,
-                    "dropped",
-                    f"coordinates ({a!r}, {b!r}) are not two numbers; fill them in",
-                )
-            )
-            continue
-        lon[k], lat[k] = x, y
-    return lon, lat, ok
-
-
-def _plausible_lonlat(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    ok: np.ndarray,
-    *,
-    bounds: tuple[float, float, float, float],
-    where: str,
-    rows: np.ndarray,
-    ids: pd.Series,
-    names: pd.Series,
-    issues: list[Issue],
-) -> None:
-    """Swap back lon/lat given in the wrong order; drop (0, 0) and out-of-range points. In place."""
-    west, south, east, north = bounds
-
-    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (x >= west) & (x <= east) & (y >= south) & (y <= north)
-
-    for k in np.flatnonzero(ok):
-        x, y = lon[k], lat[k]
-        if x == 0 and y == 0:
-            reason = "at (0, 0), which usually means a blank exported as zero"
-        elif inside(np.array([x]), np.array([y]))[0]:
-            continue
-        elif inside(np.array([y]), np.array([x]))[0]:
-            lon[k], lat[k] = y, x
-            issues.append(
-                Issue(
-                    int(rows[k]),
-                    ids.iloc[k],
-                    names.iloc[k],
-                    "swapped_coordinates",
-                    "corrected",
-                    f"longitude/latitude ({x}, {y}) were in the wrong order; swapped back",
-                )
-            )
-            continue
-        else:
-            reason = f"({x}, {y}) is outside {where}"
-        ok[k] = False
-        issues.append(
-            Issue(
-                int(rows[k]),
-                ids.iloc[k],
-                names.iloc[k],
-                "out_of_range",
-                "dropped",
-                f"coordinates {reason}; check the row",
-            )
-        )
-
-
-def _table_points(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    ok: np.ndarray,
-    crs: CrsLike | None,
-    *,
-    path: Path,
-    rows: np.ndarray,
-    ids: pd.Series,
-    names: pd.Series,
-    issues: list[Issue],
-    notes: list[str],
-) -> gpd.GeoSeries:
-    """Points (WGS84 or the table's CRS) from checked coordinates; NaN where not ok."""
-    if crs is None:
-        good = ok & np.isfinite(lon) & np.isfinite(lat)
-        if good.any():
-            bounds = (
-                float(lon[good].min()),
-                float(lat[good].min()),
-                float(lon[good].max()),
-                float(lat[good].max()),
-            )
-            hint = sniff_crs_hint(bounds)
-        else:
-            hint = "no row has usable coordinates."
-        raise CRSError(
-            f"{path}: say which coordinate system the facility list uses: {hint} "
-            'Set crs for this input in the study file (Amap/高德 exports are "GCJ-02").'
-        )
-    parsed = _crs.parse_crs(crs)
-    if isinstance(parsed, _crs.OffsetCRS):
-        _plausible_lonlat(
-            lon,
-            lat,
-            ok,
-            bounds=(72.004, 0.8293, 137.8347, 55.8271),
-            where=f"China, where {parsed.name} is defined",
-            rows=rows,
-            ids=ids,
-            names=names,
-            issues=issues,
-        )
-        x, y = lon.copy(), lat.copy()
-        if ok.any():
-            x[ok], y[ok] = _crs.to_wgs84(lon[ok], lat[ok], parsed.name)
-        msg = f"{path.name}: {int(ok.sum())} points converted from {parsed.name} to WGS84 (iterated inverse)"
-        logger.info(msg)
-        notes.append(msg)
-        out_crs = pyproj.CRS.from_epsg(4326)
-    else:
-        area = parsed.area_of_use
-        west, south, east, north = area.bounds if area is not None else (-180.0, -90.0, 180.0, 90.0)
-        if parsed.is_geographic:
-            _plausible_lonlat(
-                lon,
-                lat,
-                ok,
-                bounds=(west - 1, south - 1, east + 1, north + 1),
-                where=f"the area of use of {parsed.name}",
-                rows=rows,
-                ids=ids,
-                names=names,
-                issues=issues,
-            )
-            x, y = lon.copy(), lat.copy()
-        else:
-            to_ll = pyproj.Transformer.from_crs(parsed, 4326, always_xy=True)
-            x, y = lon.copy(), lat.copy()
-            with np.errstate(all="ignore"):
-                glon, glat = to_ll.transform(lon, lat)
-                slon, slat = to_ll.transform(lat, lon)
-            pad = 1.0
-            for k in np.flatnonzero(ok):
-                fits = west - pad <= glon[k] <= east + pad and south - pad <= glat[k] <= north + pad
-                if fits:
-                    continue
-                if west - pad <= slon[k] <= east + pad and south - pad <= slat[k] <= north + pad:
-                    x[k], y[k] = lat[k], lon[k]
-                    issues.append(
-                        Issue(
-                            int(rows[k]),
-                            ids.iloc[k],
-                            names.iloc[k],
-                            "swapped_coordinates",
-                            "corrected",
-                            f"x/y ({lon[k]}, {lat[k]}) were in the wrong order; swapped back",
-                        )
-                    )
-                else:
-                    ok[k] = False
-                    issues.append(
-                        Issue(
-                            int(rows[k]),
-                            ids.iloc[k],
-                            names.iloc[k],
-                            "out_of_range",
-                            "dropped",
-                            f"coordinates ({lon[k]}, {lat[k]}) are outside the area of use of "
-                            f"{parsed.name}; check the row or the crs setting",
-                        )
-                    )
-        out_crs = parsed
-    x = np.where(ok, x, np.nan)
-    y = np.where(ok, y, np.nan)
-    return gpd.GeoSeries(shapely.points(x, y), crs=out_crs)
-
-
 def _finish_facilities(
     *,
     ids: pd.Series,
@@ -483,111 +277,174 @@ def _facility_read(
     return FacilityRead(facilities=gdf, report=report, notes=tuple(notes), path=path)
 
 
-def facilities_from_table(
-    path: Path,
+@dataclass(frozen=True)
+class FacilityOptions:
+    """The settings a table or layer of facilities is read with (see ``io.read_facilities``).
+
+    Attributes
+    ----------
+    working
+        The study's metric working CRS.
+    categories
+        The taxonomy the facilities are classified with.
+    crs
+        The coordinates' system (required for tables; overrides a layer's own).
+    columns
+        ``{field: header}`` for headers the defaults do not recognise.
+    encoding
+        The file's text encoding; None to detect it.
+    source
+        The ``source`` value of the facilities; None for the reader's default.
+    """
+
+    working: pyproj.CRS
+    categories: CategoryTable
+    crs: CrsLike | None
+    columns: Mapping[str, str] | None
+    encoding: str | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class _Records:
+    """The rows of a facility table or layer with their keys: row numbers, ids, names, type codes."""
+
+    frame: pd.DataFrame
+    mapping: dict[str, str]
+    rows: np.ndarray
+    ids: pd.Series
+    names: pd.Series
+    typecodes: pd.Series
+
+
+def _records(
+    frame: pd.DataFrame, mapping: dict[str, str], rows: np.ndarray, *, path: Path, first_row: int
+) -> _Records:
+    """Names, ids (checked, or ``<file stem>-<row>``) and type codes of the rows of ``frame``."""
+    names = (
+        clean_str(frame[mapping["name"]])
+        if "name" in mapping
+        else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    )
+    if "facility_id" in mapping:
+        ids = ids_to_str(frame[mapping["facility_id"]])
+        check_ids(
+            ids, path=path, column=mapping["facility_id"], what="facilities", first_row=first_row
+        )
+    else:
+        prefix = _stem_prefix(path)
+        ids = pd.Series([f"{prefix}-{r}" for r in rows], index=frame.index, dtype=object)
+    typecodes = (
+        frame[mapping["typecode"]].map(normalise_typecode)
+        if "typecode" in mapping
+        else pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    )
+    return _Records(frame, mapping, rows, ids, names, typecodes)
+
+
+def _classified_read(
+    records: _Records,
+    options: FacilityOptions,
     *,
-    working: pyproj.CRS,
-    categories: CategoryTable,
-    crs: CrsLike | None,
-    columns: Mapping[str, str] | None,
-    encoding: str | None,
-    sheet: str | int | None,
-    source: str | None,
+    ok: np.ndarray,
+    geometry: gpd.GeoSeries,
+    issues: list[Issue],
+    notes: list[str],
+    path: Path,
+    source: str,
 ) -> FacilityRead:
+    """Classify the records, parse their attributes and keep those with a place and a category."""
+    r = records
+    category = _categories_for(
+        r.frame, r.mapping, options.categories, r.rows, r.ids, r.names, r.typecodes, issues
+    )
+    # A row left out for its coordinates is reported once, not also as unclassified.
+    bad_rows = {i.row for i in issues if i.action == "dropped"}
+    issues = [i for i in issues if not (i.action == "not_included" and i.row in bad_rows)]
+    extra = _attributes(r.frame, r.mapping, r.rows, r.ids, r.names, issues)
+    if "typecode" in r.mapping:
+        extra = {"typecode": r.typecodes.astype(object), **extra}
+    keep = ok & category.notna().to_numpy()
+    gdf = _finish_facilities(
+        ids=r.ids,
+        names=r.names,
+        category=category,
+        keep=keep,
+        geometry=geometry,
+        working=options.working,
+        source=source,
+        extra=extra,
+    )
+    return _facility_read(
+        gdf, issues, notes, path, dict(zip(r.rows.tolist(), r.typecodes, strict=True))
+    )
+
+
+def facilities_from_table(
+    path: Path, options: FacilityOptions, *, sheet: str | int | None
+) -> FacilityRead:
+    """Facilities from a CSV/XLSX table with lon/lat (or location) columns."""
     what = "facility list"
-    df, notes = read_table(path, what=what, encoding=encoding, sheet=sheet)
+    df, notes = read_table(path, what=what, encoding=options.encoding, sheet=sheet)
     found = list(df.columns)
-    mapping = map_columns(found, FACILITY_ALIASES, columns, path=path, what=what)
+    mapping = map_columns(found, FACILITY_ALIASES, options.columns, path=path, what=what)
     if "location" in mapping and ("lon" in mapping) != ("lat" in mapping):
         mapping.pop("lon", None)
         mapping.pop("lat", None)
     rows = spreadsheet_rows(df)
     issues: list[Issue] = []
-    names = (
-        clean_str(df[mapping["name"]])
-        if "name" in mapping
-        else pd.Series([None] * len(df), index=df.index, dtype=object)
-    )
-    if "facility_id" in mapping:
-        ids = ids_to_str(df[mapping["facility_id"]])
-        check_ids(ids, path=path, column=mapping["facility_id"], what="facilities", first_row=2)
-    else:
-        prefix = _stem_prefix(path)
-        ids = pd.Series([f"{prefix}-{r}" for r in rows], index=df.index, dtype=object)
-    typecodes = (
-        df[mapping["typecode"]].map(normalise_typecode)
-        if "typecode" in mapping
-        else pd.Series([None] * len(df), index=df.index, dtype=object)
-    )
+    records = _records(df, mapping, rows, path=path, first_row=2)
+    ids, names = records.ids, records.names
     try:
         lon_raw, lat_raw = _coordinates(df, mapping, path=path, found=found)
     except InputError as exc:
         raise InputError(f"{exc}{sheet_hint(path, sheet)}") from None
-    lon, lat, ok = _parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
-    geometry = _table_points(
-        lon, lat, ok, crs, path=path, rows=rows, ids=ids, names=names, issues=issues, notes=notes
-    )
-    category = _categories_for(df, mapping, categories, rows, ids, names, typecodes, issues)
-    # A row left out for its coordinates is reported once, not also as unclassified.
-    bad_rows = {i.row for i in issues if i.action == "dropped"}
-    issues = [i for i in issues if not (i.action == "not_included" and i.row in bad_rows)]
-    extra = _attributes(df, mapping, rows, ids, names, issues)
-    if "typecode" in mapping:
-        extra = {"typecode": typecodes.astype(object), **extra}
-    keep = ok & category.notna().to_numpy()
-    src = source or ("amap" if "typecode" in mapping else "table")
-    gdf = _finish_facilities(
+    lon, lat, ok = parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
+    geometry = points_from_coordinates(
+        lon,
+        lat,
+        ok,
+        options.crs,
+        path=path,
+        rows=rows,
         ids=ids,
         names=names,
-        category=category,
-        keep=keep,
-        geometry=geometry,
-        working=working,
-        source=src,
-        extra=extra,
+        issues=issues,
+        notes=notes,
     )
-    return _facility_read(
-        gdf, issues, notes, path, dict(zip(rows.tolist(), typecodes, strict=True))
+    src = options.source or ("amap" if "typecode" in mapping else "table")
+    return _classified_read(
+        records,
+        options,
+        ok=ok,
+        geometry=geometry,
+        issues=issues,
+        notes=notes,
+        path=path,
+        source=src,
     )
 
 
 def facilities_from_layer(
-    path: Path,
-    *,
-    working: pyproj.CRS,
-    categories: CategoryTable,
-    crs: CrsLike | None,
-    columns: Mapping[str, str] | None,
-    encoding: str | None,
-    layer: str | int | None,
-    source: str | None,
+    path: Path, options: FacilityOptions, *, layer: str | int | None
 ) -> FacilityRead:
+    """Facilities from a vector layer; non-point features placed at a point on their surface."""
     what = "facility layer"
-    gdf, notes = read_vector(path, what=what, encoding=encoding, layer=layer)
+    gdf, notes = read_vector(path, what=what, encoding=options.encoding, layer=layer)
     gdf = gdf.reset_index(drop=True)
     found = [c for c in gdf.columns if c != gdf.geometry.name]
-    mapping = map_columns(found, FACILITY_ALIASES, columns, path=path, what=what)
+    mapping = map_columns(found, FACILITY_ALIASES, options.columns, path=path, what=what)
     rows = np.arange(1, len(gdf) + 1)
     issues: list[Issue] = []
-    names = (
-        clean_str(gdf[mapping["name"]])
-        if "name" in mapping
-        else pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
-    )
-    if "facility_id" in mapping:
-        ids = ids_to_str(gdf[mapping["facility_id"]])
-        check_ids(ids, path=path, column=mapping["facility_id"], what="facilities")
-    else:
-        prefix = _stem_prefix(path)
-        ids = pd.Series([f"{prefix}-{r}" for r in rows], index=gdf.index, dtype=object)
+    records = _records(gdf, mapping, rows, path=path, first_row=1)
     geoms = gdf.geometry.to_numpy()
     ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     for k in np.flatnonzero(~ok):
         issues.append(
             Issue(
                 int(rows[k]),
-                ids.iloc[k],
-                names.iloc[k],
+                records.ids.iloc[k],
+                records.names.iloc[k],
                 "missing_geometry",
                 "dropped",
                 "the feature has no geometry",
@@ -601,31 +458,16 @@ def facilities_from_layer(
         logger.info(msg)
         notes.append(msg)
     points = gpd.GeoDataFrame({"k": np.arange(len(gdf))}, geometry=geoms, crs=gdf.crs)
-    points = to_working(points, crs, working, path=path, what=what, notes=notes)
-    typecodes = (
-        gdf[mapping["typecode"]].map(normalise_typecode)
-        if "typecode" in mapping
-        else pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
-    )
-    category = _categories_for(gdf, mapping, categories, rows, ids, names, typecodes, issues)
-    bad_rows = {i.row for i in issues if i.action == "dropped"}
-    issues = [i for i in issues if not (i.action == "not_included" and i.row in bad_rows)]
-    extra = _attributes(gdf, mapping, rows, ids, names, issues)
-    if "typecode" in mapping:
-        extra = {"typecode": typecodes.astype(object), **extra}
-    keep = ok & category.notna().to_numpy()
-    out = _finish_facilities(
-        ids=ids,
-        names=names,
-        category=category,
-        keep=keep,
+    points = to_working(points, options.crs, options.working, path=path, what=what, notes=notes)
+    return _classified_read(
+        records,
+        options,
+        ok=ok,
         geometry=points.geometry,
-        working=working,
-        source=source or "layer",
-        extra=extra,
-    )
-    return _facility_read(
-        out, issues, notes, path, dict(zip(rows.tolist(), typecodes, strict=True))
+        issues=issues,
+        notes=notes,
+        path=path,
+        source=options.source or "layer",
     )
 
 

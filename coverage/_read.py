@@ -20,6 +20,7 @@ import pyproj
 import shapely
 
 from . import crs as _crs
+from ._crs_sniff import sniff_crs_hint
 from ._encoding import (
     copy_with_whole_field_names,
     detect_shapefile_encoding,
@@ -27,7 +28,7 @@ from ._encoding import (
     read_text,
 )
 from ._errors import CRSError, InputError
-from ._validate import check_coordinates_fit_crs, resolve_crs, sniff_crs_hint
+from ._validate import check_coordinates_fit_crs, resolve_crs
 
 logger = logging.getLogger(__name__)
 

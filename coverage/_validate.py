@@ -3,6 +3,11 @@
 Everything here either returns clean data plus a record of what it changed, or
 raises an ``InputError``/``CRSError`` whose message names the file, the
 feature or row, the column, what was expected and what to do.
+
+The record of changes (``Issue``, ``issues_frame``) lives in ``_issues``,
+the CRS questions for files without one in ``_crs_sniff`` and the checks
+across features (``points_outside_area``, ``overlapping_units``) in
+``_spatial_checks``; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -10,10 +15,9 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -21,9 +25,23 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ._crs_sniff import NANTONG_LONLAT as NANTONG_LONLAT
+from ._crs_sniff import crs_candidates as crs_candidates
+from ._crs_sniff import sniff_crs_hint as sniff_crs_hint
 from ._errors import CRSError, InputError
+from ._issues import REPORT_COLUMNS as REPORT_COLUMNS
+from ._issues import Issue as Issue
+from ._issues import attach_report as attach_report
+from ._issues import issues_frame as issues_frame
+from ._issues import value_cleared
+from ._spatial_checks import OUTSIDE_COLUMNS as OUTSIDE_COLUMNS
+from ._spatial_checks import OVERLAP_COLUMNS as OVERLAP_COLUMNS
+from ._spatial_checks import overlapping_units as overlapping_units
+from ._spatial_checks import points_outside_area as points_outside_area
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 #: A unit of area at the end of a header or a cell: "(㎡)", "（m2）", "㎡", "_m2", "35.5m2".
 _UNIT_SUFFIX: Final = re.compile(
@@ -32,57 +50,6 @@ _UNIT_SUFFIX: Final = re.compile(
     r"|(?<=[_\s0-9.\u4e00-\u9fff])(?:m2|sqm))\s*$",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One thing a reader changed or refused in its input.
-
-    Attributes
-    ----------
-    row
-        Spreadsheet row number (header = 1) or feature number (first = 1);
-        None when not row-specific.
-    id
-        The feature's id when known.
-    name
-        The feature's name when known.
-    issue
-        Short machine-readable kind (``"invalid_geometry"``, ``"unclassified"``...).
-    action
-        What the reader did: ``"repaired"``, ``"corrected"``, ``"dropped"``,
-        ``"not_included"``, ``"value_cleared"``.
-    detail
-        A sentence for the planner.
-    """
-
-    row: int | None
-    id: str | None
-    name: str | None
-    issue: str
-    action: str
-    detail: str
-
-
-REPORT_COLUMNS: Final = ("row", "id", "name", "issue", "action", "detail")
-
-
-def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
-    """A tidy DataFrame (``REPORT_COLUMNS``) of issues."""
-    rows = [
-        {
-            "row": i.row,
-            "id": i.id,
-            "name": i.name,
-            "issue": i.issue,
-            "action": i.action,
-            "detail": i.detail,
-        }
-        for i in issues
-    ]
-    df = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
-    df["row"] = df["row"].astype("Int64")
-    return df
 
 
 def normalise_header(text: object) -> str:
@@ -257,118 +224,6 @@ def check_ids(ids: pd.Series, *, path: Path, column: str, what: str, first_row: 
             f"once, but {len(groups)} id(s) repeat: {shown}. Give each feature its own id "
             "(merge the duplicates, or fix the column mapping)."
         )
-
-
-#: Nantong's extent in degrees (west, south, east, north), to say which CRS candidate lands there.
-NANTONG_LONLAT: Final = (120.2, 31.6, 122.0, 32.8)
-
-#: Projected CRSs with 6-digit eastings that planners in and around Jiangsu hand over.
-_SIX_DIGIT_CANDIDATES: Final = (
-    (4549, "CGCS2000 3-degree Gauss-Kruger CM 120E"),
-    (4550, "CGCS2000 3-degree Gauss-Kruger CM 123E"),
-    (4548, "CGCS2000 3-degree Gauss-Kruger CM 117E"),
-    (32651, "WGS84 UTM zone 51N"),
-    (32650, "WGS84 UTM zone 50N"),
-)
-
-
-def crs_candidates(bounds: tuple[float, float, float, float]) -> list[tuple[str, str, str]]:
-    """Projected CRSs (6-digit eastings) that could hold coordinates in ``bounds``.
-
-    Returns
-    -------
-    list of (crs, description, where)
-        ``"EPSG:4549"``, its name, and where the coordinates would then lie
-        (degrees, and "in Nantong" when they do); those in Nantong first.
-        A candidate fits when the coordinates fall inside its area of use
-        and inside China.
-    """
-    xmin, ymin, xmax, ymax = bounds
-    found: list[tuple[bool, str, str, str]] = []
-    for epsg, label in _SIX_DIGIT_CANDIDATES:
-        crs = pyproj.CRS.from_epsg(epsg)
-        to_ll = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
-        lon, lat = to_ll.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
-        area = crs.area_of_use
-        assert area is not None
-        w, s, e, n = area.bounds
-        pad = 1.0  # Gauss-Kruger data often run past the nominal zone edge
-        if not (min(lon) >= w - pad and max(lon) <= e + pad and min(lat) >= s - pad):
-            continue
-        if not (max(lat) <= n + pad and np.all(np.isfinite(lon))):
-            continue
-        if min(lon) < 72.0 or max(lon) > 138.0 or min(lat) < 0.8 or max(lat) > 56.0:
-            continue  # outside China: not a candidate for a planner's file
-        nw, ns, ne, nn = NANTONG_LONLAT
-        in_nantong = min(lon) >= nw and max(lon) <= ne and min(lat) >= ns and max(lat) <= nn
-        where = f"{min(lon):.2f}-{max(lon):.2f}E, {min(lat):.2f}-{max(lat):.2f}N" + (
-            ", in Nantong" if in_nantong else ""
-        )
-        found.append((not in_nantong, f"EPSG:{epsg}", label, where))
-    found.sort(key=lambda t: t[0])
-    return [(c, label, where) for _, c, label, where in found]
-
-
-def _six_digit_hint(bounds: tuple[float, float, float, float]) -> str:
-    xmin, ymin, xmax, _ = bounds
-    head = (
-        f"the eastings are 6-digit metres ({xmin:,.0f}-{xmax:,.0f}) and the northings about "
-        f"{ymin / 1e6:.1f} million metres"
-    )
-    found = crs_candidates(bounds)
-    if not found:
-        return (
-            f"{head}, which fits none of EPSG:4549/4550/4548 or UTM 50N/51N; ask whoever "
-            "made the file which CRS (central meridian) it uses."
-        )
-    listed = "; ".join(f"{c} ({label}) -> {where}" for c, label, where in found)
-    nantong = [c for c, _, where in found if where.endswith("in Nantong")]
-    advice = (
-        "If the data are in Nantong, set "
-        + " or ".join(f'crs = "{c}"' for c in nantong)
-        + " for this input in the study file; "
-        if nantong
-        else "None of them puts the data in Nantong; set crs for this input once you know; "
-    )
-    return (
-        f"{head}, which fits {len(found)} coordinate systems: {listed}. {advice}"
-        "ask whoever made the file if unsure (the central meridian, or the .prj)."
-    )
-
-
-def sniff_crs_hint(bounds: tuple[float, float, float, float]) -> str:
-    """A question about the CRS of coordinates with no CRS, from their range.
-
-    Examples
-    --------
-    >>> sniff_crs_hint((120.8, 31.9, 121.0, 32.1))[:40]
-    'the coordinates are longitude/latitude d'
-    """
-    xmin, ymin, xmax, ymax = bounds
-    if not np.all(np.isfinite(bounds)):
-        return "the coordinates are not finite; check the geometries."
-    if xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90:
-        return (
-            "the coordinates are longitude/latitude degrees: is it CGCS2000 "
-            '(crs = "EPSG:4490", government data) or WGS84 (crs = "EPSG:4326", GPS/OSM)? '
-            'If it was traced on Amap/Tencent maps use crs = "GCJ-02", on Baidu maps '
-            'crs = "BD-09".'
-        )
-    zone = int(xmin // 1e6)
-    if 25 <= zone <= 45 and int(xmax // 1e6) == zone and ymin >= 2.0e6 and ymax <= 6.0e6:
-        epsg = 4513 + zone - 25  # CGCS2000 / 3-degree Gauss-Kruger zone 25..45
-        return (
-            f"the eastings have the 8-digit zone prefix {zone}xxxxxx and the northings are about "
-            f"{ymin / 1e6:.1f} million metres: this looks like CGCS2000 3-degree Gauss-Kruger "
-            f'zone {zone} with the zone number (crs = "EPSG:{epsg}", central meridian '
-            f"{3 * zone}E)."
-        )
-    if xmin >= 1.0e5 and xmax <= 9.0e5 and ymin >= 2.0e6 and ymax <= 6.0e6:
-        return _six_digit_hint(bounds)
-    return (
-        f"the coordinates range over x {xmin:,.1f}..{xmax:,.1f}, y {ymin:,.1f}..{ymax:,.1f}, "
-        "which matches no CRS usual in China; ask whoever made the file which CRS it uses."
-    )
 
 
 def resolve_crs(
@@ -560,258 +415,86 @@ def parse_number(value: object) -> float | None:
     return f
 
 
-# --- checks across features (after reading, in the working CRS) --------------------------
-
-#: Columns of ``points_outside_area``'s report: the read report's, then the distance and file.
-OUTSIDE_COLUMNS: Final = (*REPORT_COLUMNS, "distance_m", "file")
-
-#: Columns of ``overlapping_units``'s report.
-OVERLAP_COLUMNS: Final = (
-    "id_a",
-    "name_a",
-    "id_b",
-    "name_b",
-    "overlap_m2",
-    "share_of_a",
-    "share_of_b",
-    "detail",
-)
-
-
-def _metric_layer(gdf: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> pyproj.CRS:
-    if gdf.crs is None or not pyproj.CRS.from_user_input(gdf.crs).is_projected:
-        raise CRSError(
-            f"The {what} must be in the study's metric working CRS (e.g. EPSG:4549) to be "
-            f"checked, not {gdf.crs}. Read them with the readers of facility_coverage.io."
-        )
-    return pyproj.CRS.from_user_input(gdf.crs)
-
-
-def _area_geometry(
-    area: shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame, crs: pyproj.CRS
-) -> shapely.Geometry:
-    if isinstance(area, (gpd.GeoSeries, gpd.GeoDataFrame)):
-        if area.crs is not None and not pyproj.CRS.from_user_input(area.crs).equals(crs):
-            area = area.to_crs(crs)
-        return shapely.union_all(area.geometry.to_numpy())
-    return area
-
-
-def points_outside_area(
-    points: gpd.GeoDataFrame | gpd.GeoSeries,
-    area: shapely.Geometry | gpd.GeoSeries | gpd.GeoDataFrame,
-    *,
-    what: str,
-    path: str | Path | None,
-    buffer_m: float = 0.0,
-    name_column: str = "name",
-) -> pd.DataFrame:
-    """Report points (facilities) that lie outside the study area, with their ids and distances.
-
-    Points that land outside after conversion usually mean a wrong ``crs``
-    setting (a Baidu BD-09 list declared GCJ-02 lands about 1 km off; a list
-    declared GCJ-02 that was really WGS84, about 500 m) or a wrong row (a
-    facility in Shanghai). Nothing is dropped: the caller decides, the
-    planner reads the report.
-
-    Parameters
-    ----------
-    points
-        Points in the working CRS (metres), indexed by their id
-        (``facility_id``); a ``name`` column is used when present.
-    area
-        The study area (the union of the 社区), a geometry in the same CRS or
-        a GeoSeries/GeoDataFrame (reprojected if needed).
-    what
-        What the points are, for the messages (e.g. ``"facilities"``).
-    path
-        The file the points came from (for the messages), or None.
-    buffer_m
-        Points within this distance of the area are not reported (facilities
-        just across the boundary still serve residents near it; use the
-        network's clip buffer).
-    name_column
-        The column holding the points' names.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per point outside (``row`` = position in ``points``, 1-based;
-        ``id``, ``name``, ``issue`` = ``"outside_study_area"`` or
-        ``"missing_geometry"``, ``action`` = ``"reported"``, ``detail``,
-        ``distance_m``, ``file``), farthest first.
+def parse_non_negative(value: object) -> float | None:
+    """``parse_number`` that also refuses negative numbers (areas, beds, places).
 
     Raises
     ------
-    CRSError
-        When the points are not in a metric CRS.
+    ValueError
+        When the cell holds something else, or a number below 0.
     """
-    crs = _metric_layer(points, what)
-    geom = _area_geometry(area, crs)
-    gs = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
-    arr = gs.to_numpy()
-    names = (
-        points[name_column].to_numpy(dtype=object)
-        if isinstance(points, gpd.GeoDataFrame) and name_column in points.columns
-        else np.full(len(arr), None, dtype=object)
-    )
-    file = None if path is None else Path(path).name
-    missing = shapely.is_missing(arr) | shapely.is_empty(arr)
-    dist = np.full(len(arr), np.nan)
-    dist[~missing] = shapely.distance(arr[~missing], geom)
-    bad = missing | (dist > buffer_m)
-    rows: list[dict[str, Any]] = []
-    for k in np.flatnonzero(bad):
-        pid = str(points.index[k])
-        if missing[k]:
-            issue, detail = "missing_geometry", "the point has no coordinates"
-        else:
-            issue = "outside_study_area"
-            detail = (
-                f"{dist[k]:,.0f} m outside the study area"
-                + (f" (more than the {buffer_m:,.0f} m allowed)" if buffer_m else "")
-                + f"; check this row's coordinates and the crs setting of {file or 'its file'}"
-            )
-        rows.append(
-            {
-                "row": int(k) + 1,
-                "id": pid,
-                "name": names[k],
-                "issue": issue,
-                "action": "reported",
-                "detail": detail,
-                "distance_m": float(dist[k]),
-                "file": file,
-            }
-        )
-    report = pd.DataFrame(rows, columns=list(OUTSIDE_COLUMNS))
-    report["row"] = report["row"].astype("Int64")
-    report["distance_m"] = report["distance_m"].astype("float64")
-    report = report.sort_values("distance_m", ascending=False, na_position="first")
-    report = report.reset_index(drop=True)
-    if len(report):
-        shown = ", ".join(
-            f"{i} ({d:,.0f} m)" if np.isfinite(d) else f"{i} (no coordinates)"
-            for i, d in zip(report["id"][:10], report["distance_m"][:10], strict=False)
-        )
-        where = f"{path}: " if path is not None else ""
-        logger.warning(
-            "%s%d of %d %s lie outside the study area%s: %s%s",
-            where,
-            len(report),
-            len(arr),
-            what,
-            f" by more than {buffer_m:,.0f} m" if buffer_m else "",
-            shown,
-            "" if len(report) <= 10 else ", ...",
-        )
-        outside = report["issue"] == "outside_study_area"
-        if len(arr) >= 3 and outside.sum() / len(arr) > 0.2:
-            logger.warning(
-                "%s%.0f%% of the %s are outside the study area (median %s m): is the crs "
-                "setting right? A Baidu (BD-09) list declared GCJ-02 lands about 1 km off, a "
-                "GCJ-02 list declared WGS84 about 500 m.",
-                where,
-                100 * outside.sum() / len(arr),
-                what,
-                f"{report.loc[outside, 'distance_m'].median():,.0f}",
-            )
-    return report
+    x = parse_number(value)
+    if x is not None and x < 0:
+        raise ValueError(value)
+    return x
 
 
-def overlapping_units(
-    gdf: gpd.GeoDataFrame,
-    *,
-    what: str,
-    path: str | Path | None,
-    tolerance_m2: float = 1.0,
-    name_column: str | None = None,
-) -> pd.DataFrame:
-    """Report pairs of units (社区, 街道) whose polygons overlap by more than ``tolerance_m2``.
-
-    Overlapping 社区 count the residents and facilities of the shared area
-    twice. Boundaries digitised separately often overlap by slivers; the
-    tolerance ignores those below a square metre.
-
-    Parameters
-    ----------
-    gdf
-        The units in the working CRS (metres), indexed by their id.
-    what
-        What the units are, for the messages (e.g. ``"社区 (community) boundaries"``).
-    path
-        The file they came from, or None.
-    tolerance_m2
-        Overlaps of at most this area are not reported.
-    name_column
-        The names' column; by default ``<index name without _id>_name``
-        (``community_name`` for ``community_id``) when present.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per overlapping pair (``id_a < id_b`` in file order):
-        ``id_a, name_a, id_b, name_b, overlap_m2, share_of_a, share_of_b,
-        detail``, largest overlap first.
+def parse_whole_number(value: object) -> float | None:
+    """``parse_number`` that also refuses negative and fractional numbers (households, residents).
 
     Raises
     ------
-    CRSError
-        When the layer is not in a metric CRS.
+    ValueError
+        When the cell holds something else, a number below 0 or with a fraction.
     """
-    _metric_layer(gdf, what)
-    if name_column is None and gdf.index.name:
-        guess = str(gdf.index.name).removesuffix("_id") + "_name"
-        name_column = guess if guess in gdf.columns else None
-    names = (
-        gdf[name_column].to_numpy(dtype=object)
-        if name_column is not None
-        else np.full(len(gdf), None, dtype=object)
-    )
-    geoms = gdf.geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    areas = shapely.area(shapely.intersection(geoms[left], geoms[right]))
-    big = areas > tolerance_m2
-    left, right, areas = left[big], right[big], areas[big]
-    own = shapely.area(geoms)
-    rows = []
-    for i, j, a in zip(left, right, areas, strict=True):
-        ia, ib = str(gdf.index[i]), str(gdf.index[j])
-        rows.append(
-            {
-                "id_a": ia,
-                "name_a": names[i],
-                "id_b": ib,
-                "name_b": names[j],
-                "overlap_m2": float(a),
-                "share_of_a": float(a / own[i]) if own[i] > 0 else np.nan,
-                "share_of_b": float(a / own[j]) if own[j] > 0 else np.nan,
-                "detail": (
-                    f"{ia} and {ib} overlap by {a:,.0f} m² ({a / own[i]:.1%} of {ia}, "
-                    f"{a / own[j]:.1%} of {ib}); residents and facilities there count for "
-                    "both. Correct the boundaries so that they only touch."
-                ),
-            }
-        )
-    report = pd.DataFrame(rows, columns=list(OVERLAP_COLUMNS))
-    report = report.sort_values("overlap_m2", ascending=False).reset_index(drop=True)
-    if len(report):
-        shown = "; ".join(
-            f"{a}/{b}: {m:,.0f} m²"
-            for a, b, m in zip(
-                report["id_a"][:10], report["id_b"][:10], report["overlap_m2"][:10], strict=False
+    x = parse_number(value)
+    if x is not None and (x < 0 or not float(x).is_integer()):
+        raise ValueError(value)
+    return x
+
+
+def parse_cells(
+    cells: Iterable[object],
+    parse: Callable[[object], _T | None],
+    *,
+    column: str,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    expected: str,
+    issues: list[Issue],
+    outcome: str = "left empty",
+) -> list[_T | None]:
+    """The cells of one column parsed; a cell ``parse`` refuses is cleared and reported.
+
+    Parameters
+    ----------
+    cells
+        The column's values, in row order.
+    parse
+        Turns a cell into a value (None for a blank); raises ValueError for
+        a cell it refuses (``parse_number``, ``parse_bool``...).
+    column
+        The column's header in the file (for the report).
+    rows, ids, names
+        The row numbers and keys of the cells (for the report).
+    expected
+        What the column holds (``"a number ≥ 0"``).
+    issues
+        Gets one ``bad_value`` / ``value_cleared`` issue per refused cell.
+    outcome
+        What became of a refused cell, for the report.
+
+    Returns
+    -------
+    list
+        The parsed values, None where blank or refused.
+    """
+    values: list[_T | None] = []
+    for k, v in enumerate(cells):
+        try:
+            values.append(parse(v))
+        except ValueError:
+            values.append(None)
+            issues.append(
+                value_cleared(
+                    int(rows[k]),
+                    ids.iloc[k],
+                    names.iloc[k],
+                    column=column,
+                    value=v,
+                    expected=expected,
+                    outcome=outcome,
+                )
             )
-        )
-        logger.warning(
-            "%s%d pair(s) of %s overlap by more than %g m²: %s%s",
-            f"{path}: " if path is not None else "",
-            len(report),
-            what,
-            tolerance_m2,
-            shown,
-            "" if len(report) <= 10 else "; ...",
-        )
-    return report
+    return values

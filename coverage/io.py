@@ -26,28 +26,27 @@ import pandas as pd
 import shapely
 
 from . import _facility_io
+from ._column_aliases import COMMUNITY_ALIASES as COMMUNITY_ALIASES
+from ._column_aliases import COMMUNITY_TABLE_ALIASES as COMMUNITY_TABLE_ALIASES
+from ._column_aliases import STREET_ALIASES as STREET_ALIASES
+from ._community_table import read_community_table as read_community_table
 from ._errors import InputError
 from ._facility_io import FACILITY_ALIASES as FACILITY_ALIASES
 from ._facility_io import FacilityRead as FacilityRead
+from ._issues import Issue, attach_report, issues_frame
 from ._read import (
     CrsLike,
     clean_str,
     existing_file,
     metric_crs,
     osm_processor,
-    read_table,
     read_vector,
-    sheet_hint,
-    spreadsheet_rows,
     to_working,
 )
 from ._validate import (
-    Issue,
     check_ids,
     ids_to_str,
-    issues_frame,
     map_columns,
-    parse_number,
     repair_polygons,
     require_fields,
 )
@@ -55,96 +54,6 @@ from .categories import CategoryTable
 
 logger = logging.getLogger(__name__)
 
-# --- default column names (matched after _validate.normalise_header) -------------------
-
-_STREET_ID: Final = (
-    "街道代码",
-    "街道编码",
-    "街道编号",
-    "镇街代码",
-    "jddm",
-    "street_code",
-    "streetid",
-)
-_STREET_NAME: Final = ("街道名称", "街道", "街道名", "镇街名称", "镇街", "jdmc", "street")
-_DISTRICT: Final = ("区县", "区县名称", "所属区县", "区", "区名", "qxmc", "county", "district_name")
-
-STREET_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "street_id": (*_STREET_ID, "code", "id"),
-    "street_name": (*_STREET_NAME, "name"),
-    "district": _DISTRICT,
-}
-COMMUNITY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "community_id": (
-        "社区代码",
-        "社区编码",
-        "社区编号",
-        "村社区代码",
-        "sqdm",
-        "community_code",
-        "communityid",
-        "code",
-        "id",
-    ),
-    "community_name": ("社区名称", "社区", "社区名", "村社区名称", "sqmc", "community", "name"),
-    "street_id": _STREET_ID,
-    "street_name": _STREET_NAME,
-    "district": _DISTRICT,
-}
-COMMUNITY_TABLE_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "community_id": COMMUNITY_ALIASES["community_id"],
-    "community_name": COMMUNITY_ALIASES["community_name"],
-    "street_id": _STREET_ID,
-    "street_name": _STREET_NAME,
-    "district": _DISTRICT,
-    "households": ("户数", "总户数", "住户数", "households"),
-    "residents": ("常住人口", "常住人口数", "人口", "人口数", "residents", "population"),
-    "aged_60_plus": (
-        "60岁以上人口",
-        "60岁及以上人口",
-        "60周岁以上人口",
-        "60周岁及以上人口",
-        "老年人口",
-        "aged_60_plus",
-    ),
-    "aged_0_3": (
-        "0-3岁人口",
-        "0～3岁人口",
-        "0~3岁人口",
-        "0-3岁婴幼儿",
-        "0-3岁婴幼儿人口",
-        "aged_0_3",
-    ),
-    "status": ("小区类型", "小区状态", "建设类型", "类型", "status"),
-    "total_floor_area_m2": ("总建筑面积", "建筑面积", "total_floor_area"),
-    "commerce_floor_area_m2": (
-        "商业及综合服务建筑面积",
-        "商业及综合服务设施建筑面积",
-        "商业服务建筑面积",
-        "commerce_floor_area",
-    ),
-    "elderly_care_floor_area_m2": (
-        "养老服务设施建筑面积",
-        "养老服务建筑面积",
-        "养老设施建筑面积",
-        "elderly_care_floor_area",
-    ),
-    "childcare_floor_area_m2": (
-        "托育服务设施建筑面积",
-        "托育服务建筑面积",
-        "托育设施建筑面积",
-        "childcare_floor_area",
-    ),
-}
-
-_TABLE_INTS: Final = ("households", "residents", "aged_60_plus", "aged_0_3")
-_TABLE_FLOATS: Final = (
-    "total_floor_area_m2",
-    "commerce_floor_area_m2",
-    "elderly_care_floor_area_m2",
-    "childcare_floor_area_m2",
-)
-_TOTAL_ROW: Final = re.compile(r"^\s*(合计|总计|小计|total)\s*$", re.IGNORECASE)
 
 Level = Literal["street", "community"]
 FacilityKind = Literal["table", "osm", "layer"]
@@ -344,14 +253,6 @@ def read_report(frame: pd.DataFrame) -> pd.DataFrame:
     return issues_frame(Issue(**r) for r in frame.attrs.get("read_report", []))
 
 
-def _attach(frame: pd.DataFrame, issues: list[Issue], notes: list[str]) -> None:
-    frame.attrs["read_report"] = [i.__dict__.copy() for i in issues]
-    frame.attrs["read_notes"] = list(notes)
-
-
-# --- helpers --------------------------------------------------------------------------
-
-
 # --- boundaries -----------------------------------------------------------------------
 
 
@@ -440,11 +341,8 @@ def read_boundaries(
     if issues:
         notes.append(f"{p.name}: {len(issues)} invalid polygon(s) repaired")
     logger.info("%s: %d %s read", p, len(result), what)
-    _attach(result, issues, notes)
+    attach_report(result, issues, notes)
     return result
-
-
-# --- tables ---------------------------------------------------------------------------
 
 
 # --- facilities -----------------------------------------------------------------------
@@ -522,28 +420,18 @@ def read_facilities(
     if kind is None:
         kind = infer_facility_kind(p)
         logger.debug("%s: read as a facility %s", p, kind)
-    if kind == "table":
-        return _facility_io.facilities_from_table(
-            p,
+    if kind in ("table", "layer"):
+        options = _facility_io.FacilityOptions(
             working=working,
             categories=categories,
             crs=crs,
             columns=columns,
             encoding=encoding,
-            sheet=sheet,
             source=source,
         )
-    if kind == "layer":
-        return _facility_io.facilities_from_layer(
-            p,
-            working=working,
-            categories=categories,
-            crs=crs,
-            columns=columns,
-            encoding=encoding,
-            layer=layer,
-            source=source,
-        )
+        if kind == "table":
+            return _facility_io.facilities_from_table(p, options, sheet=sheet)
+        return _facility_io.facilities_from_layer(p, options, layer=layer)
     if kind == "osm":
         return _facility_io.facilities_from_osm(
             p, working=working, categories=categories, source=source
@@ -559,173 +447,6 @@ def infer_facility_kind(path: str | Path) -> FacilityKind:
     if name.endswith((".osm", ".osm.pbf", ".osm.bz2", ".pbf")):
         return "osm"
     return "layer"
-
-
-# --- community table ------------------------------------------------------------------
-
-_STATUS: Final = (
-    ("改造", "renovated"),
-    ("renovat", "renovated"),
-    ("新建", "new"),
-    ("new", "new"),
-    ("既有", "existing"),
-    ("现状", "existing"),
-    ("existing", "existing"),
-)
-
-
-def _status(value: str) -> str | None:
-    low = value.strip().lower()
-    for word, status in _STATUS:
-        if word in low:
-            return status
-    return None
-
-
-def read_community_table(
-    path: str | Path,
-    *,
-    columns: Mapping[str, str] | None = None,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
-) -> pd.DataFrame:
-    """Read households, population and floor areas per 社区 (CSV or XLSX).
-
-    Parameters
-    ----------
-    path
-        The table.
-    columns
-        ``{field: header}`` for headers the defaults do not recognise. Defaults:
-        社区代码, 社区名称, 户数, 常住人口, 60岁以上人口, 0-3岁人口, 小区类型
-        (新建/改造/既有), 总建筑面积(㎡), 商业及综合服务建筑面积(㎡),
-        养老服务设施建筑面积(㎡), 托育服务设施建筑面积(㎡); the unit suffix
-        may be absent or written m2.
-    encoding
-        A CSV's encoding; by default detected (UTF-8 or GBK).
-    sheet
-        The Excel sheet (name or 0-based number).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``community_id`` (str). Columns present in the file among
-        ``community_name, street_id, street_name, district``, ``households,
-        residents, aged_60_plus, aged_0_3`` (integers; Int64 when some are
-        blank), ``status`` (new/renovated/existing),
-        ``total_floor_area_m2, commerce_floor_area_m2,
-        elderly_care_floor_area_m2, childcare_floor_area_m2`` (float). A
-        column the file lacks is absent (rules then say "not evaluated").
-        Cleared cells and skipped total rows are in ``attrs["read_report"]``.
-
-    Raises
-    ------
-    InputError
-        Missing or empty file, no community id column (the message lists the
-        headers found and those expected), missing or duplicate ids.
-    """
-    what = "community table"
-    p = existing_file(path, what)
-    df, notes = read_table(p, what=what, encoding=encoding, sheet=sheet)
-    found = list(df.columns)
-    mapping = map_columns(found, COMMUNITY_TABLE_ALIASES, columns, path=p, what=what)
-    try:
-        require_fields(mapping, ["community_id"], COMMUNITY_TABLE_ALIASES, found, path=p, what=what)
-    except InputError as exc:
-        raise InputError(f"{exc}{sheet_hint(p, sheet)}") from None
-    rows = spreadsheet_rows(df)
-    issues: list[Issue] = []
-    ids = ids_to_str(df[mapping["community_id"]])
-    names = (
-        clean_str(df[mapping["community_name"]])
-        if "community_name" in mapping
-        else pd.Series([None] * len(df), index=df.index, dtype=object)
-    )
-    # Total rows (合计) carry no id: reported and skipped.
-    texts = df.astype(str)
-    total = (
-        ids.isna().to_numpy()
-        & texts.apply(lambda r: r.str.match(_TOTAL_ROW).any(), axis=1).to_numpy()
-    )
-    for pos in np.flatnonzero(total):
-        issues.append(
-            Issue(
-                int(rows[pos]),
-                None,
-                None,
-                "total_row",
-                "dropped",
-                "a 合计/total row, not a community",
-            )
-        )
-    df, ids, names, rows = df[~total], ids[~total], names[~total], rows[~total]
-    check_ids(ids, path=p, column=mapping["community_id"], what="communities", first_row=2)
-
-    out = pd.DataFrame(index=pd.Index(ids.to_numpy(), name="community_id", dtype=object))
-    for f in ("community_name", "street_name", "district"):
-        if f in mapping:
-            out[f] = clean_str(df[mapping[f]]).to_numpy()
-    if "street_id" in mapping:
-        out["street_id"] = ids_to_str(df[mapping["street_id"]]).to_numpy()
-    for f in (*_TABLE_INTS, *_TABLE_FLOATS):
-        if f not in mapping:
-            continue
-        col = mapping[f]
-        values: list[float | None] = []
-        for k, v in enumerate(df[col]):
-            try:
-                x = parse_number(v)
-                if x is not None and (x < 0 or (f in _TABLE_INTS and not float(x).is_integer())):
-                    raise ValueError(v)
-                values.append(x)
-            except ValueError:
-                values.append(None)
-                expected = "a whole number ≥ 0" if f in _TABLE_INTS else "a number ≥ 0"
-                issues.append(
-                    Issue(
-                        int(rows[k]),
-                        ids.iloc[k],
-                        names.iloc[k],
-                        "bad_value",
-                        "value_cleared",
-                        f"column {col!r}: {v!r} is not {expected}; left empty (not evaluated)",
-                    )
-                )
-        s = pd.Series(values, index=out.index, dtype="float64")
-        if f in _TABLE_INTS:
-            out[f] = s.astype("int64") if s.notna().all() else s.astype("Int64")
-        else:
-            out[f] = s
-    if "status" in mapping:
-        col = mapping["status"]
-        statuses: list[str | None] = []
-        for k, v in enumerate(clean_str(df[col])):
-            st = _status(v) if v is not None else None
-            if v is not None and st is None:
-                issues.append(
-                    Issue(
-                        int(rows[k]),
-                        ids.iloc[k],
-                        names.iloc[k],
-                        "bad_value",
-                        "value_cleared",
-                        f"column {col!r}: {v!r} is not 新建 (new), 改造 (renovated) or 既有 (existing); left empty",
-                    )
-                )
-            statuses.append(st)
-        out["status"] = pd.Series(statuses, index=out.index, dtype=object)
-    absent = [f for f in (*_TABLE_INTS, "status", *_TABLE_FLOATS) if f not in mapping]
-    if absent:
-        msg = f"{p.name}: no column for {absent}; rules that need them are not evaluated"
-        logger.info(msg)
-        notes.append(msg)
-    if issues:
-        logger.warning(
-            "%s: %d cell(s)/row(s) cleared or skipped; see the read report", p, len(issues)
-        )
-    issues.sort(key=lambda i: (i.row or 0, i.issue, i.detail))
-    _attach(out, issues, notes)
-    return out
 
 
 # --- buildings ------------------------------------------------------------------------
