@@ -31,7 +31,7 @@ from . import (
     rules,
 )
 from ._errors import InputError
-from .config import LayerInput, Study, load_study
+from .config import LayerInput, Study, is_osm_file, load_study
 from .network import WalkNetwork
 
 logger = logging.getLogger(__name__)
@@ -234,9 +234,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         else None
     )
     land = None
-    if study.buildings is not None and study.buildings.path.name.lower().endswith(
-        (".osm", ".osm.pbf", ".osm.bz2", ".pbf")
-    ):
+    if study.buildings is not None and is_osm_file(study.buildings.path):
         land, _ = gates.read_compounds_and_gates_from_osm(
             study.buildings.path, working_crs=crs, clip_polygon=area, named_only=False
         )
@@ -338,7 +336,7 @@ def _read_gates(study: Study, clip: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataF
     else:
         points = gates.read_gate_layer(g.path, working_crs=crs, crs=g.crs, layer=g.layer)
     if g.compounds is not None:
-        if g.compounds.name.lower().endswith((".osm", ".osm.pbf", ".osm.bz2", ".pbf")):
+        if is_osm_file(g.compounds):
             compounds, _ = gates.read_compounds_and_gates_from_osm(
                 g.compounds, working_crs=crs, clip_polygon=clip
             )

@@ -79,10 +79,12 @@ class GatesInput:
     @property
     def is_osm(self) -> bool:
         """Whether the gates (and compounds) come from an OSM file."""
-        return self.path.name.lower().endswith(_OSM_SUFFIXES)
+        return is_osm_file(self.path)
 
 
-_OSM_SUFFIXES = (".osm", ".osm.pbf", ".osm.bz2", ".pbf")
+def is_osm_file(path: Path) -> bool:
+    """Whether ``path`` is an OSM extract (.osm, .osm.bz2, .osm.pbf)."""
+    return path.name.lower().endswith((".osm", ".osm.pbf", ".osm.bz2", ".pbf"))
 
 
 @dataclass(frozen=True)
