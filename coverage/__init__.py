@@ -13,24 +13,12 @@ if __name__ == "coverage":  # pragma: no cover - guarded misuse
         "(pip install -e .) and import it as 'facility_coverage'."
     )
 
-from ._errors import (
-    ConfigError as ConfigError,
-)
-from ._errors import (
-    CRSError as CRSError,
-)
-from ._errors import (
-    FacilityCoverageError as FacilityCoverageError,
-)
-from ._errors import (
-    InputError as InputError,
-)
-from ._errors import (
-    NetworkError as NetworkError,
-)
-from ._errors import (
-    SolverError as SolverError,
-)
+from .errors import ConfigError as ConfigError
+from .errors import CRSError as CRSError
+from .errors import FacilityCoverageError as FacilityCoverageError
+from .errors import InputError as InputError
+from .errors import NetworkError as NetworkError
+from .errors import SolverError as SolverError
 
 __version__ = "0.1.0"
 
@@ -43,22 +31,23 @@ _LAZY = {
     "sample_study_path": ("sample", "sample_study_path"),
     "load_rules": ("rules", "load_rules"),
     "load_categories": ("categories", "load_categories"),
-    "coverage_map": ("maps", "coverage_map"),
+    "coverage_map": ("present", "coverage_map"),
+    "suggest_sites": ("siting", "suggest_sites"),
 }
+#: Subpackages and modules reachable as attributes after ``import facility_coverage``.
 _SUBMODULES = (
-    "accessibility",
     "analysis",
     "categories",
-    "centrelines",
+    "cli",
     "config",
     "crs",
-    "dedupe",
     "demand",
+    "engine",
+    "errors",
     "io",
-    "isochrones",
-    "maps",
+    "names",
     "network",
-    "report",
+    "present",
     "rules",
     "sample",
     "siting",

@@ -18,21 +18,11 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from . import (
-    _validate,
-    accessibility,
-    categories,
-    centrelines,
-    dedupe,
-    demand,
-    gates,
-    io,
-    network,
-    rules,
-)
-from ._errors import InputError
-from .config import LayerInput, Study, is_osm_file, load_study
+from . import categories, demand, engine, io, network, rules
+from .categories import CategoryTable
+from .config import Study, load_study
 from .network import WalkNetwork
+from .rules import Rule
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +35,10 @@ class StudyResult:
     ----------
     study
         The study configuration.
+    rules
+        The rules evaluated (read once from the study's rule file).
+    categories
+        The facility category table the facilities were classified with.
     streets, communities
         街道 and 社区 boundaries (see docs/design.md for columns).
     community_table
@@ -79,6 +73,8 @@ class StudyResult:
     """
 
     study: Study
+    rules: tuple[Rule, ...]
+    categories: CategoryTable
     streets: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame
     community_table: pd.DataFrame
@@ -189,69 +185,29 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     crs = study.working_crs
     step("inputs")
     table = categories.load_categories(study.categories_path)
+    rule_set = rules.load_rules(study.rules_path)
     logger.info("Study %s (working CRS %s)", study.name, crs)
-
-    streets = io.read_boundaries(
-        study.streets.path, level="street", working_crs=crs, **_layer_options(study.streets)
-    )
-    communities = io.read_boundaries(
-        study.communities.path,
-        level="community",
-        working_crs=crs,
-        **_layer_options(study.communities),
-    )
-    if study.community_table is not None:
-        community_table = io.read_community_table(
-            study.community_table.path,
-            columns=dict(study.community_table.columns) or None,
-            encoding=study.community_table.encoding,
-            sheet=study.community_table.sheet,
-        )
-    else:
-        community_table = pd.DataFrame(index=pd.Index([], name="community_id"))
-
-    overlaps = pd.concat(
-        [
-            _validate.overlapping_units(
-                communities, what="社区 (community) boundaries", path=study.communities.path
-            ).assign(level="community"),
-            _validate.overlapping_units(
-                streets, what="街道 (street) boundaries", path=study.streets.path
-            ).assign(level="street"),
-        ],
-        ignore_index=True,
-    )
-    area = communities.geometry.union_all()
+    units = io.read_study_units(study)
+    area = units.communities.geometry.union_all()
     clip = area.buffer(study.network.clip_buffer_m)
-    facilities, merges, not_used, outside = _read_facilities(study, table, area)
+    read = io.read_study_facilities(study, table, area)
+    facilities = read.facilities
 
     step("network")
-    net = _load_network(study, clip)
+    net = network.network_from_study(study, clip)
     step("residents")
-    buildings = (
-        io.read_buildings_from_osm(study.buildings.path, working_crs=crs, clip_polygon=area)
-        if study.buildings is not None
-        else None
-    )
-    land = None
-    if study.buildings is not None and is_osm_file(study.buildings.path):
-        land, _ = gates.read_compounds_and_gates_from_osm(
-            study.buildings.path, working_crs=crs, clip_polygon=area, named_only=False
-        )
-    placed = demand.demand_from_buildings(
-        communities, community_table, buildings, residential_land=land
-    )
+    placed = demand.demand_for_study(study, units.communities, units.community_table, area)
     residents = placed.residents
 
     keys = [k for k in table.keys if k in set(facilities["category"])]
     step("distances")
     gate_reports: dict[str, pd.DataFrame] = {}
     if study.gates is not None:
-        compounds, gate_points = _read_gates(study, clip)
-        assignment = gates.assign_gates(
+        compounds, gate_points = engine.read_study_gates(study, clip)
+        assignment = engine.assign_gates(
             residents, compounds, gate_points, max_gate_distance_m=study.gates.max_gate_distance_m
         )
-        found: Any = gates.distances_through_gates(
+        found: Any = engine.distances_through_gates(
             net,
             residents,
             facilities,
@@ -265,7 +221,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "gates_not_used": assignment.gates_outside,
         }
     else:
-        found = accessibility.nearest_facility_by_category(
+        found = engine.nearest_facility_by_category(
             net,
             residents,
             facilities,
@@ -276,25 +232,26 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     nearest = found.facility_id.reindex(columns=table.keys)
 
     step("rules")
-    rule_set = rules.load_rules(study.rules_path)
     inputs = rules.RuleInputs(
-        communities=communities,
-        streets=streets,
-        community_table=community_table,
+        communities=units.communities,
+        streets=units.streets,
+        community_table=units.community_table,
         facilities=facilities,
         residents=residents,
         distances=distances,
         nearest=nearest,
         walk=study.walk,
-        category_names=reason_names(table),
+        category_names=table.reason_names(),
     )
     results = rules.evaluate(rule_set, inputs)
     step.done()
     return StudyResult(
         study=study,
-        streets=streets,
-        communities=communities,
-        community_table=community_table,
+        rules=rule_set,
+        categories=table,
+        streets=units.streets,
+        communities=units.communities,
+        community_table=units.community_table,
         facilities=facilities,
         residents=residents,
         distances=distances,
@@ -302,138 +259,15 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         rule_results=results,
         log=tuple(capture.lines),
         reports={
-            "facility_merges": merges,
-            "facilities_not_used": not_used,
+            "facility_merges": read.merges,
+            "facilities_not_used": read.not_used,
             "unsnapped": found.unsnapped,
             "placement": placed.placement,
-            "facilities_outside": outside,
-            "overlapping_units": overlaps,
+            "facilities_outside": read.outside,
+            "overlapping_units": units.overlaps,
             **gate_reports,
         },
         network=net,
-    )
-
-
-def reason_names(table: categories.CategoryTable) -> dict[str, tuple[str, str]]:
-    """Category key -> (Chinese, English) names as the rule reasons use them.
-
-    English names sit mid-sentence ("no vegetable market within ..."), so they
-    start in lower case.
-    """
-    return {c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in table}
-
-
-def _read_gates(study: Study, clip: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The compounds and their gates, from an OSM file or the planner's layers."""
-    g = study.gates
-    assert g is not None  # only called with gates configured
-    crs = study.working_crs
-    compounds: gpd.GeoDataFrame | None = None
-    if g.is_osm:
-        compounds, points = gates.read_compounds_and_gates_from_osm(
-            g.path, working_crs=crs, clip_polygon=clip
-        )
-    else:
-        points = gates.read_gate_layer(g.path, working_crs=crs, crs=g.crs, layer=g.layer)
-    if g.compounds is not None:
-        if is_osm_file(g.compounds):
-            compounds, _ = gates.read_compounds_and_gates_from_osm(
-                g.compounds, working_crs=crs, clip_polygon=clip
-            )
-        else:
-            compounds = gates.read_compound_layer(g.compounds, working_crs=crs, crs=g.crs)
-    assert compounds is not None  # load_study requires compounds for a gate layer
-    return compounds, points
-
-
-def _layer_options(layer: LayerInput) -> dict[str, Any]:
-    return {
-        "columns": dict(layer.columns) or None,
-        "crs": layer.crs,
-        "encoding": layer.encoding,
-        "layer": layer.layer,
-    }
-
-
-def _read_facilities(
-    study: Study, table: categories.CategoryTable, area: Any
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """All facility sources, concatenated and de-duplicated across sources.
-
-    Facilities outside the study area are kept (they serve residents near the
-    edge) but reported: far outside usually means a wrong ``crs`` setting.
-    """
-    frames = []
-    not_used = []
-    outside = []
-    for source in study.facilities:
-        read = io.read_facilities(
-            source.path,
-            kind=source.kind,
-            layer=source.layer,
-            working_crs=study.working_crs,
-            crs=source.crs,
-            columns=dict(source.columns) or None,
-            categories=table,
-            encoding=source.encoding,
-            sheet=source.sheet,
-        )
-        frames.append(read.facilities)
-        if len(read.report):
-            not_used.append(read.report.assign(file=source.path.name))
-        outside.append(
-            _validate.points_outside_area(
-                read.facilities,
-                area,
-                what="facilities",
-                path=source.path,
-                buffer_m=study.network.clip_buffer_m,
-            ).assign(file=source.path.name)
-        )
-    facilities = gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
-    duplicated = facilities.index.duplicated()
-    if duplicated.any():
-        raise InputError(
-            "Facility ids repeat across the facility files: "
-            f"{sorted(set(facilities.index[duplicated]))[:10]}. Give each file its own id "
-            "column or prefix."
-        )
-    facilities, merges = dedupe.deduplicate_facilities(facilities)
-    return (
-        facilities,
-        merges,
-        pd.concat(not_used, ignore_index=True) if not_used else pd.DataFrame(),
-        pd.concat(outside, ignore_index=True),
-    )
-
-
-#: Line layers from a planning institute, read as road centrelines.
-_CENTRELINE_SUFFIXES = frozenset({".shp", ".gpkg", ".geojson", ".json", ".fgb"})
-
-
-def _load_network(study: Study, clip: Any) -> WalkNetwork:
-    source = study.network
-    if source.place is not None:
-        return network.walk_network_from_place(
-            source.place,
-            crs=study.working_crs,
-            cache_dir=study.cache_dir,
-            keep_private=source.keep_private,
-        )
-    assert source.path is not None  # load_study guarantees path or place
-    suffix = source.path.suffix.lower()
-    if suffix == ".graphml":
-        return network.walk_network_from_graphml(source.path, crs=study.working_crs)
-    if suffix in _CENTRELINE_SUFFIXES:
-        return centrelines.walk_network_from_centrelines(
-            source.path, working_crs=study.working_crs, crs=source.crs, layer=source.layer
-        )
-    return network.walk_network_from_osm_file(
-        source.path,
-        crs=study.working_crs,
-        keep_private=source.keep_private,
-        clip_polygon=clip,
-        cache_dir=study.cache_dir,
     )
 
 

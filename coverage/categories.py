@@ -31,7 +31,7 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import ConfigError
+from .errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +172,14 @@ class CategoryTable:
         if group not in GROUPS:
             raise ValueError(f"Unknown group {group!r}; groups are {', '.join(GROUPS)}.")
         return tuple(c.key for c in self.categories if c.group == group)
+
+    def reason_names(self) -> dict[str, tuple[str, str]]:
+        """Category key -> (Chinese, English) names as the rule reasons use them.
+
+        English names sit mid-sentence ("no vegetable market within ..."), so they
+        start in lower case.
+        """
+        return {c.key: (c.name_zh, c.name_en[:1].lower() + c.name_en[1:]) for c in self.categories}
 
     def resolve(self, value: str) -> str | None:
         """Map a key, a Chinese or an English name (as planners type it) to a key, else None."""

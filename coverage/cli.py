@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
-from . import __version__, analysis, figures, maps, proposals, report, sample
-from ._errors import FacilityCoverageError, InputError
+from . import __version__, analysis, sample, siting
+from .errors import FacilityCoverageError, InputError
+from .present import outputs, report
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     site.add_argument(
         "--problem",
-        choices=list(proposals.PROBLEMS),
+        choices=list(siting.PROBLEMS),
         default="max-coverage",
         help="max-coverage (p sites reaching most people / 最大覆盖), set-cover (fewest sites "
         "reaching everyone / 集合覆盖), per-street (one in each 街道 without one / 每街道至少一处), "
@@ -146,58 +144,23 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 
 def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Namespace) -> list[Path]:
-    """Write every output into a staging folder, then move them into ``out`` together.
-
-    A failure while writing leaves ``out`` as it was: no half-written files.
-    """
-    if args.command == "site":
-        return _write_site_outputs(result, out, args)
-    writers: dict[str, Callable[[Path], object]] = {
-        "coverage_map.html": lambda p: maps.save_map(
-            maps.coverage_map(result, basemap=args.basemap, offline=not args.online), p
-        ),
-    }
-    if args.command != "map":
-        writers |= {
-            "results.gpkg": lambda p: report.write_results_gpkg(result, p),
-            "results.xlsx": lambda p: report.write_results_xlsx(result, p),
-            "results.csv": lambda p: report.write_results_csv(result, p),
-            "coverage_R1.png": lambda p: figures.coverage_figure(result, p, rule_id="R1"),
-            "run_log.txt": lambda p: p.write_text("\n".join(result.log) + "\n", encoding="utf-8"),
-        }
-    return _stage(out, writers)
-
-
-def _stage(out: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
-    """Run every writer into a staging folder, then move the files into ``out`` together."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
-        for name, write in writers.items():
-            write(staging / name)
-        written = []
-        for name in writers:
-            (staging / name).replace(out / name)
-            written.append(out / name)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _write_site_outputs(
-    result: analysis.StudyResult, out: Path, args: argparse.Namespace
-) -> list[Path]:
+    """Write every output of the command into ``out`` (staged, then moved in together)."""
+    offline = not args.online
+    if args.command != "site":
+        return outputs.write_study_outputs(
+            result, out, map_only=args.command == "map", basemap=args.basemap, offline=offline
+        )
     planner = None
     if args.sites is not None:
         if not args.sites.is_file():
             raise InputError(f"--sites: {args.sites} does not exist.")
         planner = gpd.read_file(args.sites)
-    suggestion = proposals.suggest_sites(
+    suggestion = siting.suggest_sites(
         result,
         category=args.category,
         problem=args.problem,
         p=args.p,
-        options=proposals.SiteOptions(
+        options=siting.SiteOptions(
             max_minutes=args.minutes, population=args.population, time_limit=args.time_limit
         ),
         planner_sites=planner,
@@ -205,56 +168,17 @@ def _write_site_outputs(
     print(repr(suggestion))
     print(suggestion.solution.message)
     print(suggestion.sites.drop(columns="geometry").to_string(index=False))
-    stem = f"sites_{args.category}_{args.problem}"
-    sites = suggestion.sites.assign(category=args.category)
     # The map and the rule comparison show the study re-measured with the sites built.
-    built = proposals.with_new_facilities(result, suggestion.sites, category=args.category)
-    key = ["rule_id", "level", "unit_id"]
-    changes = result.rule_results[[*key, "unit_name", "rule_name_zh", "value", "passed"]].merge(
-        built.rule_results[[*key, "value", "passed"]], on=key, suffixes=("_before", "_after")
+    built = siting.with_new_facilities(result, suggestion.sites, category=args.category)
+    return outputs.write_site_outputs(
+        result,
+        suggestion,
+        built,
+        out,
+        category=args.category,
+        basemap=args.basemap,
+        offline=offline,
     )
-    changes = changes[changes["value_before"].ne(changes["value_after"])]
-
-    def gpkg(path: Path) -> None:
-        sites.to_file(path, layer="proposed_sites", driver="GPKG")
-        suggestion.newly_covered.to_file(path, layer="newly_covered", driver="GPKG", mode="a")
-        suggestion.candidates.to_file(path, layer="candidates", driver="GPKG", mode="a")
-
-    def xlsx(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as book:
-            sites.drop(columns="geometry").to_excel(book, sheet_name="建议选址 sites", index=False)
-            suggestion.per_unit.to_excel(book, sheet_name="前后对比 before-after", index=False)
-            changes.to_excel(book, sheet_name="规则变化 rule changes", index=False)
-            pd.DataFrame(
-                {
-                    "item": ["problem", "status", "objective", "bound", "gap", "message"],
-                    "value": [
-                        suggestion.problem,
-                        suggestion.solution.status,
-                        suggestion.solution.objective,
-                        suggestion.solution.bound,
-                        suggestion.solution.gap,
-                        suggestion.solution.message,
-                    ],
-                }
-            ).to_excel(book, sheet_name="求解 solver", index=False)
-
-    writers: dict[str, Callable[[Path], object]] = {
-        f"{stem}.gpkg": gpkg,
-        f"{stem}.xlsx": xlsx,
-        f"{stem}_map.html": lambda p: maps.save_map(
-            maps.coverage_map(
-                built,
-                basemap=args.basemap,
-                offline=not args.online,
-                rule_id=None,
-                categories={args.category: suggestion.threshold_m},
-                proposed_sites=sites,
-            ),
-            p,
-        ),
-    }
-    return _stage(out, writers)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

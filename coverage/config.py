@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from ._errors import ConfigError
+from .errors import ConfigError
 
 #: How a facility file is read: a lon/lat table, OSM POIs, or a point layer.
 FacilityKind = Literal["table", "osm", "layer"]

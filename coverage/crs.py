@@ -23,7 +23,7 @@ import numpy as np
 import pyproj
 from numpy.typing import ArrayLike, NDArray
 
-from ._errors import CRSError
+from .errors import CRSError
 
 logger = logging.getLogger(__name__)
 
@@ -248,9 +248,3 @@ def parse_crs(text: str | int | pyproj.CRS) -> pyproj.CRS | OffsetCRS:
             "(CGCS2000 / 3-degree Gauss-Kruger CM 120E), 'EPSG:4490' (CGCS2000 degrees), "
             "'WGS84', or 'GCJ-02' / 'BD-09' for Amap/Tencent or Baidu coordinates."
         ) from exc
-
-
-def utm_crs_for(lon: float, lat: float) -> pyproj.CRS:
-    """Return the WGS84 UTM zone CRS containing a WGS84 point (a metric working CRS elsewhere)."""
-    zone = int((lon + 180.0) // 6.0) + 1
-    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)

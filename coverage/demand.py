@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+
+from .config import Study, is_osm_file
+from .engine.gate_io import read_compounds_and_gates_from_osm
+from .io.readers import read_buildings_from_osm
 
 logger = logging.getLogger(__name__)
 
@@ -278,3 +283,24 @@ def _residential_buildings(
     # A building point on a shared boundary would match twice: keep its first community.
     joined = joined[~joined.index.duplicated(keep="first")]
     return joined[["community_id", "floor_area", "geometry"]]
+
+
+def demand_for_study(
+    study: Study, communities: gpd.GeoDataFrame, community_table: pd.DataFrame, area: Any
+) -> Demand:
+    """Residents of a study, placed in the buildings (and residential land) it names.
+
+    ``area`` is the study area in the working CRS; buildings and land are cut to it.
+    """
+    crs = study.working_crs
+    buildings = None
+    land = None
+    if study.buildings is not None:
+        buildings = read_buildings_from_osm(
+            study.buildings.path, working_crs=crs, clip_polygon=area
+        )
+        if is_osm_file(study.buildings.path):
+            land, _ = read_compounds_and_gates_from_osm(
+                study.buildings.path, working_crs=crs, clip_polygon=area, named_only=False
+            )
+    return demand_from_buildings(communities, community_table, buildings, residential_land=land)

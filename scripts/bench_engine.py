@@ -242,8 +242,8 @@ def m_ours(case: str, limit: float, repeats: int, save: str) -> dict[str, Any]:
     import geopandas as gpd
     import shapely
 
-    from facility_coverage import accessibility
-    from facility_coverage._snap import build_snap_index
+    from facility_coverage.engine import accessibility
+    from facility_coverage.engine.snap import build_snap_index
 
     d = _load(case)
     net = d["net"]
@@ -487,7 +487,7 @@ def m_build_nx(case: str) -> dict[str, Any]:
 def m_snap(case: str, how: str, repeats: int) -> dict[str, Any]:
     import shapely
 
-    from facility_coverage import accessibility
+    from facility_coverage.engine import accessibility
 
     d = _load(case)
     net = d["net"]
@@ -620,7 +620,7 @@ def profile_ours(case: str, limit: float, out: str) -> dict[str, Any]:
     import geopandas as gpd
     import shapely
 
-    from facility_coverage import accessibility
+    from facility_coverage.engine import accessibility
 
     d = _load(case)
     net = d["net"]

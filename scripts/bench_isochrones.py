@@ -33,7 +33,7 @@ import numpy as np
 import osmnx as ox
 import shapely
 
-from facility_coverage import isochrones as iso_mod
+from facility_coverage.engine import isochrones as iso_mod
 from facility_coverage.network import (
     WalkNetwork,
     walk_network_from_edges,

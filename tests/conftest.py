@@ -14,9 +14,11 @@ from pyproj import Transformer
 from shapely.geometry import Point, box
 
 from facility_coverage import crs
-from facility_coverage._names import RESULT_COLUMNS
 from facility_coverage.analysis import StudyResult
+from facility_coverage.categories import load_categories
 from facility_coverage.config import load_study
+from facility_coverage.names import RESULT_COLUMNS
+from facility_coverage.rules import load_rules
 
 WORKING = "EPSG:4549"
 #: A facility given in GCJ-02 (from this WGS84 point) for the Gaode display test.
@@ -176,6 +178,8 @@ path = "walk.osm"
     )
     return StudyResult(
         study=study,
+        rules=load_rules(study.rules_path),
+        categories=load_categories(study.categories_path),
         streets=streets,
         communities=communities,
         community_table=pd.DataFrame(

@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from facility_coverage import CRSError
-from facility_coverage.accessibility import (
+from facility_coverage.engine.accessibility import (
     count_facilities_within,
     nearest_facility_by_category,
     snap_points_to_edges,
@@ -366,7 +366,7 @@ def test_random_points_wuhan_subgraph_against_networkx() -> None:
 def test_snapping_matches_strtree_on_many_points(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, retry: bool
 ) -> None:
-    from facility_coverage import _snap
+    from facility_coverage.engine import snap as _snap
 
     if not retry:  # uncertified points go straight to the STRtree
         monkeypatch.setattr(_snap, "_RETRY_K", 0)
@@ -381,7 +381,7 @@ def test_snapping_matches_strtree_on_many_points(
             rng.uniform(net.y.min() - 2000, net.y.max() + 2000, 20000),
         ]
     )
-    with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
+    with caplog.at_level(logging.DEBUG, logger="facility_coverage.engine.snap"):
         snap = snap_points_to_edges(net, xy, max_distance=math.inf)
     # the fallback path ran too
     assert ("retried with 48 candidates" if retry else "checked with the STRtree") in caplog.text
@@ -398,7 +398,7 @@ def test_snapping_matches_strtree_on_many_points(
 
 
 def test_snap_bound_uses_the_spacing_actually_used(caplog: pytest.LogCaptureFixture) -> None:
-    from facility_coverage._snap import _nearest_candidates, build_snap_index, snap_arrays
+    from facility_coverage.engine.snap import _nearest_candidates, build_snap_index, snap_arrays
 
     # a 30 m edge sampled at most 12 m apart gets 3 intervals of 10 m: samples at
     # x = 0, 10, 20, 30; a 10 m edge far away gets 1 interval
@@ -414,14 +414,14 @@ def test_snap_bound_uses_the_spacing_actually_used(caplog: pytest.LogCaptureFixt
     s, d, _, certified = _nearest_candidates(idx, px, py, 2, 1)
     assert (s[0], d[0], certified[0]) == (0, 12.0, False)
     # with the requested 12 m the bound would be sqrt(12^2 + 6^2) = 13.4 instead
-    with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
+    with caplog.at_level(logging.DEBUG, logger="facility_coverage.engine.snap"):
         edge, along, access, sx, sy = snap_arrays(idx, px, py, k=2)
     assert "retried with" in caplog.text
     assert (edge[0], along[0], access[0], sx[0], sy[0]) == (0, 5.0, 12.0, 5.0, 0.0)
     # with 3 candidates the third sample (20, 0) is 19.2 m away: certified
     assert _nearest_candidates(idx, px, py, 3, 1)[3][0]
     caplog.clear()
-    with caplog.at_level(logging.DEBUG, logger="facility_coverage._snap"):
+    with caplog.at_level(logging.DEBUG, logger="facility_coverage.engine.snap"):
         got = snap_arrays(idx, px, py, k=3)
     assert "retried with" not in caplog.text
     assert (got[0][0], got[1][0], got[2][0]) == (0, 5.0, 12.0)
@@ -444,7 +444,7 @@ def test_snap_bound_uses_the_spacing_actually_used(caplog: pytest.LogCaptureFixt
 def test_snap_index_is_kept_with_the_network(tee: WalkNetwork) -> None:
     import gc
 
-    from facility_coverage import _snap
+    from facility_coverage.engine import snap as _snap
 
     idx = _snap.network_snap_index(tee)
     assert _snap.network_snap_index(tee) is idx

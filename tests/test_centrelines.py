@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from facility_coverage import CRSError, InputError
-from facility_coverage.centrelines import node_centrelines, walk_network_from_centrelines
+from facility_coverage.network.centrelines import node_centrelines, walk_network_from_centrelines
 
 WORKING = "EPSG:4549"
 X0, Y0 = 583_000.0, 3_540_000.0

@@ -10,7 +10,8 @@ import openpyxl
 import pyogrio
 import pytest
 
-from facility_coverage import cli, report
+from facility_coverage import cli
+from facility_coverage.present import report
 
 OUTPUTS = {
     "coverage_map.html",

@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
-from facility_coverage.dedupe import deduplicate_facilities, name_similarity
+from facility_coverage.io.dedupe import deduplicate_facilities, name_similarity
 
 X0, Y0 = 500_000.0, 3_540_000.0
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from matplotlib import image
 
-from facility_coverage import InputError, figures
+from facility_coverage import InputError
 from facility_coverage.analysis import StudyResult
+from facility_coverage.present import figures
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_font_fallback_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(figures, "cjk_font", lambda: None)
-    with caplog.at_level(logging.WARNING, logger="facility_coverage.figures"):
+    with caplog.at_level(logging.WARNING, logger="facility_coverage.present.figures"):
         figures.coverage_figure(result, tmp_path / "en.png", dpi=60)
     assert "No CJK font found" in caplog.text
     assert (tmp_path / "en.png").exists()

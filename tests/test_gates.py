@@ -28,7 +28,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from facility_coverage import InputError, accessibility, analysis, gates, network, sample
+from facility_coverage import InputError, analysis, network, sample
+from facility_coverage.engine import accessibility, gate_io, gates
 from facility_coverage.network import WalkNetwork, walk_network_from_arrays
 
 CRS = "EPSG:4549"
@@ -128,7 +129,7 @@ def test_one_gate_walks_out_through_it_not_through_the_wall() -> None:
 def test_residents_outside_and_in_compounds_without_gates_are_unchanged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="facility_coverage.gates"):
+    with caplog.at_level(logging.WARNING, logger="facility_coverage.engine.gates"):
         found = _through(["G1"])
     plain = accessibility.nearest_facility_by_category(
         _net(), _residents(), _facilities(), categories=["west", "east"]
@@ -277,7 +278,7 @@ _OSM = """<?xml version='1.0' encoding='UTF-8'?>
 def test_read_compounds_and_gates_from_osm(tmp_path: Path) -> None:
     path = tmp_path / "tiny.osm"
     path.write_text(_OSM, encoding="utf-8")
-    comps, gts = gates.read_compounds_and_gates_from_osm(path, working_crs=CRS)
+    comps, gts = gate_io.read_compounds_and_gates_from_osm(path, working_crs=CRS)
     assert comps.index.tolist() == ["w100"]
     assert comps.loc["w100", "name"] == "桐华苑"
     assert comps.geometry.iloc[0].geom_type == "Polygon"
@@ -286,16 +287,16 @@ def test_read_compounds_and_gates_from_osm(tmp_path: Path) -> None:
     assert str(comps.crs) == CRS
     assert gts.index.tolist() == ["n5"]  # the locked gate and the bollard are left out
     assert gts.geometry.iloc[0].distance(comps.geometry.iloc[0].boundary) < 0.01
-    both, _ = gates.read_compounds_and_gates_from_osm(path, working_crs=CRS, named_only=False)
+    both, _ = gate_io.read_compounds_and_gates_from_osm(path, working_crs=CRS, named_only=False)
     assert sorted(both.index) == ["w100", "w101"]
     assert both.loc["w101", "name"] is None
     clip = comps.geometry.iloc[0].buffer(1.0)
-    clipped, _ = gates.read_compounds_and_gates_from_osm(
+    clipped, _ = gate_io.read_compounds_and_gates_from_osm(
         path, working_crs=CRS, clip_polygon=clip, named_only=False
     )
     assert clipped.index.tolist() == ["w100"]
     with pytest.raises(InputError, match="does not exist"):
-        gates.read_compounds_and_gates_from_osm(tmp_path / "none.osm", working_crs=CRS)
+        gate_io.read_compounds_and_gates_from_osm(tmp_path / "none.osm", working_crs=CRS)
 
 
 # --------------------------------------------------------------------------- sample city
@@ -318,7 +319,7 @@ def sample_runs() -> dict[str, Any]:
     plain = accessibility.nearest_facility_by_category(
         public, result.residents, result.facilities, categories=keys, max_snap_distance=300.0
     )
-    comps, gts = gates.read_compounds_and_gates_from_osm(
+    comps, gts = gate_io.read_compounds_and_gates_from_osm(
         study.network.path, working_crs=CRS, clip_polygon=area
     )
     assignment = gates.assign_gates(result.residents, comps, gts)
@@ -402,10 +403,10 @@ def test_planner_layers_are_read_into_the_working_crs(tmp_path: Path) -> None:
     comps = _compounds().reset_index().rename(columns={"compound_id": "编号", "name": "小区名称"})
     comps = comps.set_geometry(comps.geometry.translate(dx, dy))
     comps.to_file(tmp_path / "compounds.gpkg")
-    read_g = gates.read_gate_layer(tmp_path / "gates.gpkg", working_crs=CRS)
+    read_g = gate_io.read_gate_layer(tmp_path / "gates.gpkg", working_crs=CRS)
     assert read_g.index.tolist() == ["东门", "西门"]
     assert read_g.geometry.iloc[0].distance(Point(190 + dx, 10 + dy)) < 1e-3
-    read_c = gates.read_compound_layer(
+    read_c = gate_io.read_compound_layer(
         tmp_path / "compounds.gpkg", working_crs=CRS, id_column="编号", name_column="小区名称"
     )
     assert read_c.index.tolist() == ["A", "B"]
@@ -416,9 +417,9 @@ def test_planner_layers_are_read_into_the_working_crs(tmp_path: Path) -> None:
     assert sorted(a.compound_gates["gate_id"]) == ["东门", "西门"]
     assert a.resident_compound.to_dict() == {"R": "A", "R3": "B", "O": None}
     with pytest.raises(InputError, match="no column 'code'"):
-        gates.read_compound_layer(tmp_path / "compounds.gpkg", working_crs=CRS, id_column="code")
+        gate_io.read_compound_layer(tmp_path / "compounds.gpkg", working_crs=CRS, id_column="code")
     with pytest.raises(InputError, match="Point"):
-        gates.read_gate_layer(tmp_path / "compounds.gpkg", working_crs=CRS)
+        gate_io.read_gate_layer(tmp_path / "compounds.gpkg", working_crs=CRS)
 
 
 def test_without_compounds_the_engine_result_is_returned_unchanged() -> None:

@@ -28,21 +28,21 @@ from hypothesis import strategies as st
 
 from facility_coverage import CRSError, InputError
 from facility_coverage import crs as fc_crs
-from facility_coverage._osm_file import is_walkable
-from facility_coverage._validate import overlapping_units, points_outside_area
-from facility_coverage.accessibility import nearest_facility_by_category
 from facility_coverage.categories import load_categories
-from facility_coverage.centrelines import node_centrelines, walk_network_from_centrelines
+from facility_coverage.engine.accessibility import nearest_facility_by_category
 from facility_coverage.io import (
     read_boundaries,
     read_facilities,
     read_report,
-    write_shapefile,
 )
+from facility_coverage.io.validate import overlapping_units, points_outside_area
 from facility_coverage.network import (
     walk_network_from_arrays,
     walk_network_from_osm_file,
 )
+from facility_coverage.network.centrelines import node_centrelines, walk_network_from_centrelines
+from facility_coverage.network.osm_file import is_walkable
+from facility_coverage.present import write_shapefile
 from facility_coverage.rules import RuleInputs, evaluate, load_rules
 
 WORKING = "EPSG:4549"

@@ -19,14 +19,13 @@ from facility_coverage import crs as fc_crs
 from facility_coverage.categories import load_categories
 from facility_coverage.io import (
     FacilityRead,
-    atomic_path,
     read_boundaries,
     read_buildings_from_osm,
     read_community_table,
     read_facilities,
     read_report,
-    write_atomic,
 )
+from facility_coverage.present import atomic_path, write_atomic
 
 WORKING = "EPSG:4549"
 

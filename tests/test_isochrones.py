@@ -13,14 +13,8 @@ from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
 from facility_coverage import InputError
-from facility_coverage.isochrones import (
-    _pair_ends,
-    _strokes,
-    _substrings,
-    _vertices,
-    isochrones_from_facilities,
-    reached_intervals,
-)
+from facility_coverage.engine.isochrones import isochrones_from_facilities, reached_intervals
+from facility_coverage.engine.strokes import _pair_ends, _strokes, _substrings, _vertices
 from facility_coverage.network import (
     WalkNetwork,
     walk_network_from_arrays,
@@ -409,7 +403,7 @@ def test_unsnapped_facility_gets_empty_polygon(
     street: WalkNetwork, caplog: pytest.LogCaptureFixture
 ) -> None:
     fac = _fac([("a", "x", 200, 0), ("far", "x", 200, 900)])
-    with caplog.at_level(logging.WARNING, logger="facility_coverage.isochrones"):
+    with caplog.at_level(logging.WARNING, logger="facility_coverage.engine.isochrones"):
         iso = isochrones_from_facilities(street, fac, thresholds_m=[300])
     assert "far" in caplog.text
     assert iso.geometry.iloc[1].is_empty and not iso.geometry.iloc[0].is_empty

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from facility_coverage import maps
 from facility_coverage.analysis import StudyResult
+from facility_coverage.present import maps
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -12,8 +12,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from facility_coverage import ConfigError, InputError, crs, maps
+from facility_coverage import ConfigError, InputError, crs
 from facility_coverage.analysis import StudyResult
+from facility_coverage.present import maps
 
 WORKING = "EPSG:4549"
 #: The facility given in GCJ-02 in tests/conftest.py (from this WGS84 point).
@@ -231,7 +232,7 @@ def test_gaode_map_shows_gcj02_coordinates(result: StudyResult) -> None:
 
 
 def test_offline_tile_basemap_warns(result: StudyResult, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level("WARNING", logger="facility_coverage.maps"):
+    with caplog.at_level("WARNING", logger="facility_coverage.present.maps"):
         page = _html(maps.coverage_map(result, basemap="osm", offline=True))
     assert "tiles still need the network" in caplog.text
     assert "tile.openstreetmap.org" in page

@@ -15,7 +15,6 @@ import shapely
 from shapely.geometry import LineString, box
 
 from facility_coverage import CRSError, NetworkError
-from facility_coverage._osm_file import is_walkable
 from facility_coverage.network import (
     walk_network_from_arrays,
     walk_network_from_edges,
@@ -24,6 +23,7 @@ from facility_coverage.network import (
     walk_network_from_osm_file,
     walk_network_from_place,
 )
+from facility_coverage.network.osm_file import is_walkable
 
 DATA = Path(__file__).parent / "data" / "osm"
 SMALL = DATA / "small_walk.osm"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from facility_coverage import InputError, analysis, sample
-from facility_coverage.proposals import SiteOptions, suggest_sites, with_new_facilities
+from facility_coverage.siting.proposals import SiteOptions, suggest_sites, with_new_facilities
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,9 @@ import pyogrio
 import pytest
 from openpyxl import load_workbook
 
-from facility_coverage import InputError, report
+from facility_coverage import InputError
 from facility_coverage.analysis import StudyResult
+from facility_coverage.present import report
 
 
 @pytest.fixture

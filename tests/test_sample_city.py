@@ -1,9 +1,10 @@
 """The bundled synthetic sample city: reproducible, and built like real inputs.
 
-The generator (scripts/make_sample_city.py) is run once into a temporary
-directory; its output must reproduce the committed files in data/. The other
-tests check the committed files with numbers worked out independently of the
-generator (area sums, point-in-polygon, ratios from the table).
+The generator (scripts/make_sample_city.py, which runs the package
+scripts/sample_city/) is run once into a temporary directory; its output must
+reproduce the committed files in data/. The other tests check the committed
+files with numbers worked out independently of the generator (area sums,
+point-in-polygon, ratios from the table).
 """
 
 from __future__ import annotations

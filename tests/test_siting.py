@@ -492,7 +492,7 @@ def test_coverage_matrix_feeds_the_solvers() -> None:
 
 
 def test_coverage_matrix_agrees_with_accessibility_nearest_distance() -> None:
-    from facility_coverage.accessibility import nearest_by_category_arrays
+    from facility_coverage.engine.accessibility import nearest_by_category_arrays
 
     net = _grid_net(9, 100.0, 5)
     rng = np.random.default_rng(5)

@@ -12,14 +12,14 @@ import pytest
 import shapely
 
 from facility_coverage import CRSError, InputError
-from facility_coverage._encoding import (
+from facility_coverage.io.encoding import (
     copy_with_whole_field_names,
     detect_bytes_encoding,
     detect_shapefile_encoding,
     looks_like_mojibake,
     read_text,
 )
-from facility_coverage._validate import (
+from facility_coverage.io.validate import (
     check_coordinates_fit_crs,
     check_ids,
     ids_to_str,
@@ -365,7 +365,7 @@ def test_looks_like_mojibake():
 
 
 def test_crs_candidates_put_the_nantong_ones_first():
-    from facility_coverage._validate import crs_candidates
+    from facility_coverage.io.validate import crs_candidates
 
     x, y = pyproj.Transformer.from_crs(4326, 4550, always_xy=True).transform(120.89, 31.99)
     found = crs_candidates((x - 10, y - 10, x + 10, y + 10))

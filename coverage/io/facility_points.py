@@ -1,0 +1,224 @@
+"""Points from the coordinate cells of a facility table: parsed, checked, converted.
+
+Cells that are blank or text, coordinates in the wrong order, at (0, 0) or
+outside the area of the declared CRS are corrected or left out, each with an
+``Issue`` by row and name; GCJ-02/BD-09 coordinates are converted to WGS84.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from .. import crs as _crs
+from ..errors import CRSError
+from .crs_sniff import sniff_crs_hint
+from .issues import Issue
+from .layers import CrsLike
+from .validate import parse_number
+
+logger = logging.getLogger(__name__)
+
+
+def parse_coordinate_cells(
+    lon_raw: pd.Series,
+    lat_raw: pd.Series,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers from the coordinate cells; rows with blanks or text are reported and masked."""
+    n = len(lon_raw)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    ok = np.ones(n, dtype=bool)
+    for k, (a, b) in enumerate(zip(lon_raw, lat_raw, strict=True)):
+        try:
+            x, y = parse_number(a), parse_number(b)
+        except ValueError:
+            x = y = None
+            kind = "non_numeric_coordinates"
+        else:
+            kind = "missing_coordinates"
+        if x is None or y is None:
+            ok[k] = False
+            issues.append(
+                Issue(
+                    int(rows[k]),
+                    ids.iloc[k],
+                    names.iloc[k],
+                    kind,
+                    "dropped",
+                    f"coordinates ({a!r}, {b!r}) are not two numbers; fill them in",
+                )
+            )
+            continue
+        lon[k], lat[k] = x, y
+    return lon, lat, ok
+
+
+def _plausible_lonlat(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ok: np.ndarray,
+    *,
+    bounds: tuple[float, float, float, float],
+    where: str,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+) -> None:
+    """Swap back lon/lat given in the wrong order; drop (0, 0) and out-of-range points. In place."""
+    west, south, east, north = bounds
+
+    def inside(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (x >= west) & (x <= east) & (y >= south) & (y <= north)
+
+    for k in np.flatnonzero(ok):
+        x, y = lon[k], lat[k]
+        if x == 0 and y == 0:
+            reason = "at (0, 0), which usually means a blank exported as zero"
+        elif inside(np.array([x]), np.array([y]))[0]:
+            continue
+        elif inside(np.array([y]), np.array([x]))[0]:
+            lon[k], lat[k] = y, x
+            issues.append(
+                Issue(
+                    int(rows[k]),
+                    ids.iloc[k],
+                    names.iloc[k],
+                    "swapped_coordinates",
+                    "corrected",
+                    f"longitude/latitude ({x}, {y}) were in the wrong order; swapped back",
+                )
+            )
+            continue
+        else:
+            reason = f"({x}, {y}) is outside {where}"
+        ok[k] = False
+        issues.append(
+            Issue(
+                int(rows[k]),
+                ids.iloc[k],
+                names.iloc[k],
+                "out_of_range",
+                "dropped",
+                f"coordinates {reason}; check the row",
+            )
+        )
+
+
+def points_from_coordinates(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ok: np.ndarray,
+    crs: CrsLike | None,
+    *,
+    path: Path,
+    rows: np.ndarray,
+    ids: pd.Series,
+    names: pd.Series,
+    issues: list[Issue],
+    notes: list[str],
+) -> gpd.GeoSeries:
+    """Points (WGS84 or the table's CRS) from checked coordinates; NaN where not ok."""
+    if crs is None:
+        good = ok & np.isfinite(lon) & np.isfinite(lat)
+        if good.any():
+            bounds = (
+                float(lon[good].min()),
+                float(lat[good].min()),
+                float(lon[good].max()),
+                float(lat[good].max()),
+            )
+            hint = sniff_crs_hint(bounds)
+        else:
+            hint = "no row has usable coordinates."
+        raise CRSError(
+            f"{path}: say which coordinate system the facility list uses: {hint} "
+            'Set crs for this input in the study file (Amap/高德 exports are "GCJ-02").'
+        )
+    parsed = _crs.parse_crs(crs)
+    if isinstance(parsed, _crs.OffsetCRS):
+        _plausible_lonlat(
+            lon,
+            lat,
+            ok,
+            bounds=(72.004, 0.8293, 137.8347, 55.8271),
+            where=f"China, where {parsed.name} is defined",
+            rows=rows,
+            ids=ids,
+            names=names,
+            issues=issues,
+        )
+        x, y = lon.copy(), lat.copy()
+        if ok.any():
+            x[ok], y[ok] = _crs.to_wgs84(lon[ok], lat[ok], parsed.name)
+        msg = f"{path.name}: {int(ok.sum())} points converted from {parsed.name} to WGS84 (iterated inverse)"
+        logger.info(msg)
+        notes.append(msg)
+        out_crs = pyproj.CRS.from_epsg(4326)
+    else:
+        area = parsed.area_of_use
+        west, south, east, north = area.bounds if area is not None else (-180.0, -90.0, 180.0, 90.0)
+        if parsed.is_geographic:
+            _plausible_lonlat(
+                lon,
+                lat,
+                ok,
+                bounds=(west - 1, south - 1, east + 1, north + 1),
+                where=f"the area of use of {parsed.name}",
+                rows=rows,
+                ids=ids,
+                names=names,
+                issues=issues,
+            )
+            x, y = lon.copy(), lat.copy()
+        else:
+            to_ll = pyproj.Transformer.from_crs(parsed, 4326, always_xy=True)
+            x, y = lon.copy(), lat.copy()
+            with np.errstate(all="ignore"):
+                glon, glat = to_ll.transform(lon, lat)
+                slon, slat = to_ll.transform(lat, lon)
+            pad = 1.0
+            for k in np.flatnonzero(ok):
+                fits = west - pad <= glon[k] <= east + pad and south - pad <= glat[k] <= north + pad
+                if fits:
+                    continue
+                if west - pad <= slon[k] <= east + pad and south - pad <= slat[k] <= north + pad:
+                    x[k], y[k] = lat[k], lon[k]
+                    issues.append(
+                        Issue(
+                            int(rows[k]),
+                            ids.iloc[k],
+                            names.iloc[k],
+                            "swapped_coordinates",
+                            "corrected",
+                            f"x/y ({lon[k]}, {lat[k]}) were in the wrong order; swapped back",
+                        )
+                    )
+                else:
+                    ok[k] = False
+                    issues.append(
+                        Issue(
+                            int(rows[k]),
+                            ids.iloc[k],
+                            names.iloc[k],
+                            "out_of_range",
+                            "dropped",
+                            f"coordinates ({lon[k]}, {lat[k]}) are outside the area of use of "
+                            f"{parsed.name}; check the row or the crs setting",
+                        )
+                    )
+        out_crs = parsed
+    x = np.where(ok, x, np.nan)
+    y = np.where(ok, y, np.nan)
+    return gpd.GeoSeries(shapely.points(x, y), crs=out_crs)

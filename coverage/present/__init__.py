@@ -1,0 +1,41 @@
+"""What planners read: maps, figures, the workbook and tables, all written atomically.
+
+`maps` builds the folium map from its parts (`map_layers`, `map_legend`,
+`map_rule`, `style`, `basemaps`, `map_assets` with the vendored Leaflet in
+`assets/`); `figures` draws static PNGs; `report` writes the XLSX, GeoPackage,
+CSV and the terminal summary; `shapefile` writes shapefiles with a field-name
+table; `outputs` lists the files a study and a siting run write; `atomic`
+makes every write all-or-nothing.
+"""
+
+from .atomic import atomic_path as atomic_path
+from .atomic import write_atomic as write_atomic
+from .atomic import write_together as write_together
+from .figures import coverage_figure as coverage_figure
+from .maps import coverage_map as coverage_map
+from .maps import save_map as save_map
+from .outputs import write_site_outputs as write_site_outputs
+from .outputs import write_study_outputs as write_study_outputs
+from .report import summary_table as summary_table
+from .report import write_results_csv as write_results_csv
+from .report import write_results_gpkg as write_results_gpkg
+from .report import write_results_xlsx as write_results_xlsx
+from .shapefile import shapefile_field_names as shapefile_field_names
+from .shapefile import write_shapefile as write_shapefile
+
+__all__ = [
+    "atomic_path",
+    "coverage_figure",
+    "coverage_map",
+    "save_map",
+    "shapefile_field_names",
+    "summary_table",
+    "write_atomic",
+    "write_results_csv",
+    "write_results_gpkg",
+    "write_results_xlsx",
+    "write_shapefile",
+    "write_site_outputs",
+    "write_study_outputs",
+    "write_together",
+]

@@ -1,0 +1,139 @@
+"""The rule a coverage map shows, and the walk limits of its gap layers.
+
+The rule's names, clause and targets come from the rule results; the
+categories it looks at and its walking limit come from the study's rule file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .. import rules
+from ..analysis import StudyResult
+from ..errors import InputError
+from ..names import LEVELS
+from .style import format_value
+
+logger = logging.getLogger(__name__)
+
+#: Rule kinds whose results are shares of units served: graded colours.
+GRADED_KINDS = frozenset({"share_units_served"})
+
+#: Default walk for the gap layers: the 15-minute circle, at the study's speed.
+DEFAULT_GAP_MINUTES = 15.0
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the map shows of one rule: names, clause, targets per level, categories and walk."""
+
+    rule_id: str
+    name_zh: str
+    name_en: str
+    source: str
+    targets: tuple[tuple[str, str], ...]
+    graded: bool
+    categories: tuple[str, ...]
+    walk_m: float | None
+
+
+def _rule_definition(result: StudyResult, rule_id: str) -> rules.Rule | None:
+    """The rule as the study evaluated it (None when the study has no such rule)."""
+    return next((r for r in result.rules if r.id == rule_id), None)
+
+
+def _rule_walk(
+    rule: rules.Rule | None, result: StudyResult
+) -> tuple[tuple[str, ...], float | None]:
+    """The categories a rule looks at and its walking limit in metres (if it has one)."""
+    if rule is None:
+        return (), None
+    params = rule.params
+    cats = params.get("categories") or ([params["category"]] if params.get("category") else [])
+    walk: float | None = None
+    if params.get("max_distance_m") is not None:
+        walk = float(params["max_distance_m"])
+    elif params.get("max_minutes") is not None:
+        walk = result.study.walk.minutes_to_metres(
+            float(params["max_minutes"]), elderly=params.get("speed") == "elderly"
+        )
+    return tuple(str(c) for c in cats), walk
+
+
+def rule_info(result: StudyResult, rule_id: str) -> RuleInfo:
+    """The rule's names, clause and targets from the rule results, its walk from the rule file.
+
+    Raises
+    ------
+    InputError
+        The rule results have no rows for ``rule_id``.
+    """
+    table = result.rule_results
+    rows = table[table["rule_id"] == rule_id]
+    if rows.empty:
+        known = ", ".join(sorted(map(str, table["rule_id"].unique()))) or "none"
+        raise InputError(
+            f"Rule {rule_id!r} has no rows in the rule results (rules evaluated: {known}). "
+            "Pass rule_id= one of them, or rule_id=None for a map without rule colours."
+        )
+    first = rows.iloc[0]
+    targets = []
+    for level in LEVELS:
+        at = rows[rows["level"] == level]
+        if not at.empty and not pd.isna(at["target"].iloc[0]):
+            at_unit = "" if pd.isna(at["value_unit"].iloc[0]) else str(at["value_unit"].iloc[0])
+            targets.append((level, format_value(at["target"].iloc[0], at_unit)))
+    rule = _rule_definition(result, rule_id)
+    cats, walk = _rule_walk(rule, result)
+    return RuleInfo(
+        rule_id=rule_id,
+        name_zh=str(first["rule_name_zh"]),
+        name_en=str(first["rule_name_en"]),
+        source=str(first["source"]),
+        targets=tuple(targets),
+        graded=rule is not None and rule.kind in GRADED_KINDS,
+        categories=cats,
+        walk_m=walk,
+    )
+
+
+def distance_frame(result: StudyResult) -> pd.DataFrame:
+    """Distances with plain category keys as columns (accepts ``dist_m__`` prefixes)."""
+    dist = result.distances
+    return dist.rename(columns=lambda c: str(c).removeprefix("dist_m__"))
+
+
+def gap_thresholds(
+    result: StudyResult,
+    categories: Sequence[str] | Mapping[str, float] | None,
+    info: RuleInfo | None,
+) -> dict[str, float]:
+    """Category -> walk limit (m) of the gap layers.
+
+    Default: the rule's categories at the rule's walk; for a rule without its own
+    walk (e.g. R2, a count inside each 街道), 15 minutes at the study's speed;
+    without a rule, every measured category.
+    """
+    default_m = DEFAULT_GAP_MINUTES * result.study.walk.speed_m_per_min
+    available = list(distance_frame(result).columns)
+    if categories is None:
+        if info is not None and info.categories:
+            walk = info.walk_m if info.walk_m is not None else default_m
+            return {c: walk for c in info.categories if c in available}
+        return dict.fromkeys(available, default_m)
+    chosen = (
+        {str(k): float(v) for k, v in categories.items()}
+        if isinstance(categories, Mapping)
+        else dict.fromkeys(map(str, categories), default_m)
+    )
+    missing = [c for c in chosen if c not in available]
+    if missing:
+        raise InputError(
+            f"No walking distances for categor(ies) {missing}; the study measured "
+            f"{available}. Choose categories among those."
+        )
+    return chosen

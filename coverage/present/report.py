@@ -1,0 +1,412 @@
+"""Report writers: GeoPackage layers, an XLSX ledger (台账), CSV, and a terminal summary.
+
+Every writer is atomic: it writes into a hidden temporary folder beside the
+target, then moves the finished file into place with ``os.replace``, so a
+failed run leaves no half-written output. Outputs made from synthetic data say
+SAMPLE / 示例数据.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..analysis import StudyResult
+from ..errors import InputError
+from ..names import LEVELS, RESULT_COLUMNS, distance_col, facility_col, time_col
+from .atomic import atomic_path
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "summary_table",
+    "write_results_csv",
+    "write_results_gpkg",
+    "write_results_xlsx",
+]
+
+SAMPLE_NOTE_ZH = "示例数据：本结果由合成（虚构）数据生成，不代表南通真实设施或人口。"
+SAMPLE_NOTE_EN = "SAMPLE: made from synthetic data; not real Nantong facilities or population."
+
+#: Sheet names of the XLSX ledger, one per level.
+LEVEL_SHEETS = {"community": "社区", "street": "街道", "district": "区县", "city": "全市"}
+#: Chinese headers of the level sheets (the first ten are the ledger's fixed columns).
+LEDGER_HEADERS = (
+    "单位代码",
+    "单位名称",
+    "规则编号",
+    "规则名称",
+    "依据",
+    "数值",
+    "目标",
+    "是否达标",
+    "缺口",
+    "原因",
+    "计量单位",
+    "缺口单位",
+    "Rule (English)",
+    "Reason (English)",
+)
+PASS_TEXT = {"pass": "达标", "fail": "未达标", "na": "未评估"}
+
+
+def rule_sort_key(rule_id: object) -> tuple[int, str]:
+    """Order rule ids naturally: R1, R2, ..., R9b, R10 (not R1, R10, R2)."""
+    text = str(rule_id)
+    match = re.match(r"[A-Za-z]*(\d+)", text)
+    return (int(match.group(1)) if match else 10**6), text
+
+
+def _by_rule(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The table split by rule, in natural rule order."""
+    groups = {str(k): v for k, v in table.groupby("rule_id", sort=False)}
+    return [(k, groups[k]) for k in sorted(groups, key=rule_sort_key)]
+
+
+def status_text(passed: Any) -> str:
+    """达标 / 未达标 / 未评估 for a ``passed`` cell (True / False / NA)."""
+    if passed is None or passed is pd.NA:
+        return PASS_TEXT["na"]
+    if isinstance(passed, float) and np.isnan(passed):
+        return PASS_TEXT["na"]
+    return PASS_TEXT["pass"] if bool(passed) else PASS_TEXT["fail"]
+
+
+def _check_table(result: StudyResult) -> pd.DataFrame:
+    table = result.rule_results
+    missing = [c for c in RESULT_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"The rule results lack column(s) {missing}; expected {list(RESULT_COLUMNS)} "
+            "(as rules.evaluate returns them)."
+        )
+    return table
+
+
+def _wide_results(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """One row per unit of ``level``, columns ``R1_pass``, ``R1_value``, ... per rule."""
+    rows = table[table["level"] == level]
+    out = pd.DataFrame(index=pd.Index(rows["unit_id"].astype(str).unique(), name="unit_id"))
+    for rule_id, sub in _by_rule(rows):
+        sub = sub.assign(unit_id=sub["unit_id"].astype(str)).drop_duplicates("unit_id")
+        sub = sub.set_index("unit_id")
+        passed = sub["passed"].map(
+            lambda v: pd.NA if status_text(v) == PASS_TEXT["na"] else int(bool(v))
+        )
+        out[f"{rule_id}_pass"] = passed.reindex(out.index).astype("Int8")
+        out[f"{rule_id}_value"] = pd.to_numeric(sub["value"], errors="coerce").reindex(out.index)
+        out[f"{rule_id}_target"] = pd.to_numeric(sub["target"], errors="coerce").reindex(out.index)
+        out[f"{rule_id}_shortfall"] = pd.to_numeric(sub["shortfall"], errors="coerce").reindex(
+            out.index
+        )
+        out[f"{rule_id}_reason"] = sub["reason_zh"].astype("string").reindex(out.index)
+    return out
+
+
+def _units_with_results(
+    units: gpd.GeoDataFrame, id_col: str, table: pd.DataFrame, level: str
+) -> gpd.GeoDataFrame:
+    wide = _wide_results(table, level)
+    left = units.reset_index(drop=True)
+    key = left[id_col].astype(str).to_numpy()
+    joined = pd.concat([left, wide.reindex(key).reset_index(drop=True)], axis=1)
+    return gpd.GeoDataFrame(joined, geometry=units.geometry.name, crs=units.crs)
+
+
+def _districts(result: StudyResult) -> gpd.GeoDataFrame:
+    """District (区县) polygons: the 社区 dissolved by their district."""
+    communities = result.communities.reset_index(drop=True)[["district", "geometry"]]
+    return communities.dissolve(by="district", as_index=False)
+
+
+def _city(result: StudyResult) -> gpd.GeoDataFrame:
+    """The whole study area as one polygon, with the id the city rows use."""
+    return gpd.GeoDataFrame(
+        {"city": ["city"]},
+        geometry=[result.communities.geometry.union_all()],
+        crs=result.communities.crs,
+    )
+
+
+def _residents_with_distances(result: StudyResult) -> gpd.GeoDataFrame:
+    res = result.residents.copy()
+    speed = result.study.walk.speed_m_per_min
+    dist = result.distances.rename(columns=lambda c: str(c).removeprefix("dist_m__"))
+    for cat in dist.columns:
+        values = dist[cat].reindex(res.index).astype(float)
+        res[distance_col(cat)] = values.replace(np.inf, np.nan).to_numpy()
+        res[time_col(cat)] = (values / speed).replace(np.inf, np.nan).round(2).to_numpy()
+    nearest = result.nearest.rename(columns=lambda c: str(c).removeprefix("nearest__"))
+    for cat in nearest.columns:
+        res[facility_col(cat)] = nearest[cat].reindex(res.index).astype("string").to_numpy()
+    return res
+
+
+def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
+    """Write the study's layers, joined with their rule results, to one GeoPackage.
+
+    Layers (all in the working CRS): ``communities``, ``streets``, ``districts``
+    (the 社区 dissolved by district) and ``city`` (their union), each with one
+    set of columns per rule (``R1_pass`` 1/0/empty, ``R1_value``, ``R1_target``,
+    ``R1_shortfall``, ``R1_reason``), ``facilities``, and ``residents`` with the
+    walking distance (``dist_m__<category>``, empty when none within reach),
+    time (``walk_min__<category>``) and nearest facility per category.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    table = _check_table(result)
+    layers = {
+        "communities": _units_with_results(result.communities, "community_id", table, "community"),
+        "streets": _units_with_results(result.streets, "street_id", table, "street"),
+        "districts": _units_with_results(_districts(result), "district", table, "district"),
+        "city": _units_with_results(_city(result), "city", table, "city"),
+        "facilities": result.facilities,
+        "residents": _residents_with_distances(result),
+    }
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        for name, layer in layers.items():
+            frame = layer.reset_index(drop=True)
+            if result.study.synthetic:
+                frame = frame.assign(data_note="示例数据 SAMPLE")
+            frame.to_file(tmp, layer=name, driver="GPKG")
+    logger.info("Wrote GeoPackage %s (layers %s)", path, ", ".join(layers))
+    return path
+
+
+def _display_width(value: Any) -> int:
+    """Width of a cell's text in Excel columns: CJK (wide) characters count 2."""
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in {"W", "F"} else 1 for ch in text)
+
+
+def _cell(value: Any) -> Any:
+    """A table value as openpyxl accepts it (no NA, no numpy scalars, no inf)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return None if np.isnan(number) or np.isinf(number) else number
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _target_text(value: Any) -> str:
+    number = _cell(value)
+    if number is None:
+        return "—"
+    if isinstance(number, float) and number.is_integer():
+        return str(int(number))
+    return str(number)
+
+
+def _ledger_rows(table: pd.DataFrame, level: str) -> list[list[Any]]:
+    rows = table[table["level"] == level]
+    rows = rows.assign(_order=rows["rule_id"].map(rule_sort_key)).sort_values(
+        ["_order", "unit_id"], kind="stable"
+    )
+    return [
+        [
+            _cell(r["unit_id"]),
+            _cell(r["unit_name"]),
+            _cell(r["rule_id"]),
+            _cell(r["rule_name_zh"]),
+            _cell(r["source"]),
+            _cell(r["value"]),
+            _cell(r["target"]),
+            status_text(r["passed"]),
+            _cell(r["shortfall"]),
+            _cell(r["reason_zh"]),
+            _cell(r["value_unit"]),
+            _cell(r["shortfall_unit"]),
+            _cell(r["rule_name_en"]),
+            _cell(r["reason_en"]),
+        ]
+        for _, r in rows.iterrows()
+    ]
+
+
+def _format_sheet(ws: Any, *, header_row: int = 1) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[header_row]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(vertical="center")
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                widths[cell.column] = max(widths.get(cell.column, 0), _display_width(cell.value))
+    for col, width in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(width + 2, 80)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+
+
+def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
+    """Write the rule results as an XLSX ledger (台账) with Chinese headers.
+
+    Sheets: 说明 (study, coordinate system, data counts, SAMPLE / 示例数据 when
+    synthetic), one sheet per level (社区 / 街道 / 区县 / 全市) with the columns
+    ``LEDGER_HEADERS`` (是否达标 is 达标 / 未达标 / 未评估), and 规则说明 (the
+    rules with their sources and targets). Header rows are frozen; column widths
+    fit CJK text. No dates are written, so identical inputs give identical sheets.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    table = _check_table(result)
+    study = result.study
+    wb = Workbook()
+    about = wb.active
+    about.title = "说明"
+    about.append(["项目 Item", "内容 Value"])
+    if study.synthetic:
+        about.append(["示例数据 SAMPLE", SAMPLE_NOTE_ZH])
+        about.append(["", SAMPLE_NOTE_EN])
+        for cell in about[about.max_row - 1]:
+            cell.font = Font(bold=True, color="B2182B")
+    info_rows: list[tuple[str, Any]] = [
+        ("研究名称 Study", study.name),
+        ("研究配置 Study file", study.path.name),
+        ("分析坐标系 Working CRS", study.working_crs),
+        ("合成数据 Synthetic", "是 yes" if study.synthetic else "否 no"),
+        ("步行速度 Walking speed (m/min)", study.walk.speed_m_per_min),
+        ("老年人步行速度 Elderly speed (m/min)", study.walk.elderly_speed_m_per_min),
+        ("街道数 Streets", len(result.streets)),
+        ("社区数 Communities", len(result.communities)),
+        ("设施数 Facilities", len(result.facilities)),
+        ("居民点数 Resident points", len(result.residents)),
+        (
+            "是否达标 Pass values",
+            "达标 = pass；未达标 = fail；未评估 = not evaluated (no data or not applicable)",
+        ),
+    ]
+    for item in info_rows:
+        about.append(list(item))
+    for line in result.log:
+        about.append(["运行记录 Run log", line])
+    _format_sheet(about)
+
+    for level, sheet in LEVEL_SHEETS.items():
+        ws = wb.create_sheet(sheet)
+        ws.append(list(LEDGER_HEADERS))
+        for row in _ledger_rows(table, level):
+            ws.append(row)
+        _format_sheet(ws)
+
+    rules = wb.create_sheet("规则说明")
+    rules.append(["规则编号", "规则名称", "Rule", "依据", "评估层级", "目标", "计量单位"])
+    for rule_id, sub in _by_rule(table):
+        first = sub.iloc[0]
+        levels = [lv for lv in LEVELS if lv in set(sub["level"])]
+        targets = "；".join(
+            f"{LEVEL_SHEETS[lv]} {_target_text(sub.loc[sub['level'] == lv, 'target'].iloc[0])}"
+            for lv in levels
+        )
+        rules.append(
+            [
+                str(rule_id),
+                _cell(first["rule_name_zh"]),
+                _cell(first["rule_name_en"]),
+                _cell(first["source"]),
+                "、".join(LEVEL_SHEETS[lv] for lv in levels),
+                targets,
+                _cell(first["value_unit"]),
+            ]
+        )
+    _format_sheet(rules)
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    logger.info("Wrote XLSX ledger %s", path)
+    return path
+
+
+def write_results_csv(result: StudyResult, path: str | Path) -> Path:
+    """Write the tidy rule table as CSV in utf-8-sig (opens correctly in Excel).
+
+    Columns: ``_names.RESULT_COLUMNS`` plus ``passed_zh`` (达标 / 未达标 / 未评估),
+    and ``data_note`` = "示例数据 SAMPLE" on every row for synthetic studies.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    table = _check_table(result)
+    out = table[list(RESULT_COLUMNS)].copy()
+    out.insert(list(out.columns).index("passed") + 1, "passed_zh", out["passed"].map(status_text))
+    if result.study.synthetic:
+        out["data_note"] = "示例数据 SAMPLE"
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=False, encoding="utf-8-sig")
+    logger.info("Wrote CSV %s (%d rows)", path, len(out))
+    return path
+
+
+def _ljust(text: str, width: int) -> str:
+    return text + " " * max(width - _display_width(text), 0)
+
+
+def _rjust(text: str, width: int) -> str:
+    return " " * max(width - _display_width(text), 0) + text
+
+
+def summary_table(result: StudyResult) -> str:
+    """A short plain-text summary for the terminal.
+
+    Per rule, how many units pass / fail / were not evaluated at each level,
+    then the city line of R1: complete 15-minute circles against the target.
+    """
+    table = _check_table(result)
+    lines: list[str] = []
+    if result.study.synthetic:
+        lines.append("*** 示例数据 SAMPLE: synthetic data, not real facilities ***")
+    lines.append(f"{result.study.name}")
+    heads = ("达标 pass", "未达标 fail", "未评估 n/a")
+    lines.append(_ljust("规则 rule / 层级 level", 24) + "".join(_rjust(h, 13) for h in heads))
+    for rule_id, sub in _by_rule(table):
+        lines.append(f"{rule_id} {sub['rule_name_zh'].iloc[0]} / {sub['rule_name_en'].iloc[0]}")
+        for level in LEVELS:
+            at = sub[sub["level"] == level]
+            if at.empty:
+                continue
+            status = at["passed"].map(status_text)
+            counts = [int((status == PASS_TEXT[k]).sum()) for k in ("pass", "fail", "na")]
+            label = f"  {LEVEL_SHEETS[level]} {level}"
+            lines.append(_ljust(label, 24) + "".join(_rjust(str(c), 13) for c in counts))
+    city = table[(table["rule_id"] == "R1") & (table["level"] == "city")]
+    if not city.empty:
+        row = city.iloc[0]
+        value, target = _cell(row["value"]), _cell(row["target"])
+        value_text = "—" if value is None else f"{value:.0f}"
+        target_text = "—" if target is None else f"{target:.0f}"
+        lines.append(
+            f"R1 全市一刻钟便民生活圈 city: {value_text} complete 15-minute circles "
+            f"/ target {target_text} → {status_text(row['passed'])}"
+        )
+    return "\n".join(lines)

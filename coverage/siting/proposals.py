@@ -1,0 +1,475 @@
+"""Siting suggestions for a study: candidates from its own data, solved on walking distances.
+
+The maths lives in ``siting`` (arrays and a coverage matrix); this module
+turns a ``StudyResult`` into that problem and the answer back into layers a
+planner can map and check:
+
+1. candidates from three sources, de-duplicated with their origin kept: the
+   planner's own sites (vacant buildings, renovation stock; first, they win),
+   weighted KMeans centres of the residents without the facility, and network
+   nodes inside the gap areas thinned to a spacing;
+2. a candidate x resident coverage matrix within the walking threshold, on the
+   network (never straight lines);
+3. one of the problems (maximal coverage, set cover, one site per failing
+   街道, capacitated coverage);
+4. the proposed sites, the residents they newly reach, and each 社区/街道's
+   coverage before and after.
+
+``with_new_facilities`` re-measures a study with proposed sites added, so the
+effect on every rule is re-evaluated rather than trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from .. import rules
+from ..analysis import StudyResult
+from ..engine import accessibility
+from ..errors import InputError
+from .candidates import CandidateSet, kmeans_candidates, merge_candidates, thin_points
+from .capacitated import capacitated_coverage
+from .coverage_matrix import CoverageMatrix, coverage_matrix
+from .per_group import per_group_minimum
+from .problems import max_coverage, set_cover
+from .result import SitingResult
+
+logger = logging.getLogger(__name__)
+
+Problem = Literal["max-coverage", "set-cover", "per-street", "capacitated"]
+PROBLEMS: tuple[Problem, ...] = ("max-coverage", "set-cover", "per-street", "capacitated")
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """How candidates are generated and the problem is posed.
+
+    Attributes
+    ----------
+    max_minutes
+        Walking time that counts as covered (at the study's speed, or the
+        elderly speed when ``population`` is ``aged_60_plus``).
+    threshold_m
+        A walking distance instead of ``max_minutes``.
+    population
+        Who counts: ``population``, ``aged_60_plus`` or ``aged_0_3``.
+    spacing_m
+        Spacing to which network candidates are thinned (and the merge distance
+        between candidate sources is half of it).
+    kmeans_k
+        Number of weighted KMeans centres (default: about one per 2,000 people
+        without the facility, at least 5).
+    time_limit
+        Seconds the solver may take before returning its best with a bound.
+    """
+
+    max_minutes: float = 15.0
+    threshold_m: float | None = None
+    population: str = "population"
+    spacing_m: float = 150.0
+    kmeans_k: int | None = None
+    time_limit: float = 60.0
+
+
+@dataclass(frozen=True, eq=False)
+class SiteSuggestion:
+    """What a siting run proposes and what it claims to achieve.
+
+    Attributes
+    ----------
+    category
+        The facility category sited.
+    problem
+        The problem solved.
+    threshold_m
+        Walking distance that counts as covered.
+    sites
+        Proposed sites (working CRS): ``site_id``, ``origin`` (planner /
+        kmeans / network), ``street_id``, ``street_name``, ``community_id``,
+        ``newly_covered`` (people this site reaches that nothing reached
+        before; shared reach counted for the first site).
+    newly_covered
+        Resident points that gain access, with their ``population`` columns.
+    per_unit
+        Share of each 社区 and 街道's people within the walk, before and after.
+    solution
+        The solver's result (objective, bound, gap, status, message).
+    candidates
+        All candidates considered, with their origin and whether chosen.
+    rule_results_after
+        The study's rule table as it would be with the sites built, from the
+        walking distances to the chosen sites in the coverage matrix (the
+        claim; ``with_new_facilities`` re-measures it independently).
+    """
+
+    category: str
+    problem: str
+    threshold_m: float
+    sites: gpd.GeoDataFrame
+    newly_covered: gpd.GeoDataFrame
+    per_unit: pd.DataFrame
+    solution: SitingResult
+    candidates: gpd.GeoDataFrame
+    rule_results_after: pd.DataFrame
+
+    def __repr__(self) -> str:
+        s = self.solution
+        return (
+            f"<SiteSuggestion {self.problem} for {self.category} within {self.threshold_m:.0f} m: "
+            f"{len(self.sites)} sites, {s.status} ({s.method}), covered "
+            f"{s.weight_covered_before:,.0f} -> {s.weight_covered_after:,.0f} of "
+            f"{s.weight_total:,.0f}>"
+        )
+
+
+def _threshold(result: StudyResult, options: SiteOptions) -> float:
+    if options.threshold_m is not None:
+        return float(options.threshold_m)
+    elderly = options.population == "aged_60_plus"
+    return result.study.walk.minutes_to_metres(options.max_minutes, elderly=elderly)
+
+
+def _xy(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    geoms = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
+    return np.column_stack([geoms.x.to_numpy(), geoms.y.to_numpy()])
+
+
+def _candidates(
+    result: StudyResult,
+    uncovered: np.ndarray,
+    weights: np.ndarray,
+    threshold: float,
+    options: SiteOptions,
+    planner_sites: gpd.GeoDataFrame | None,
+) -> CandidateSet:
+    net = result.network
+    assert net is not None
+    res_xy = _xy(result.residents)
+    gap_xy, gap_w = res_xy[uncovered], weights[uncovered]
+    sources: dict[str, np.ndarray] = {}
+    if planner_sites is not None and len(planner_sites):
+        sources["planner"] = _xy(planner_sites.to_crs(result.residents.crs))
+    if len(gap_xy):
+        k = options.kmeans_k or max(5, int(gap_w.sum() // 2000))
+        k = min(k, len(gap_xy))
+        sources["kmeans"] = kmeans_candidates(gap_xy, gap_w, k, seed=0)
+        nodes = np.column_stack([net.x, net.y])
+        near = cKDTree(gap_xy).query(nodes, k=1, distance_upper_bound=threshold)[0]
+        in_gap = nodes[np.isfinite(near)]
+        sources["network"] = in_gap[thin_points(in_gap, options.spacing_m)]
+        # Generated sites stay inside the study area (the planners' jurisdiction);
+        # the planner's own sites are taken as given.
+        area = result.communities.geometry.union_all()
+        for name in ("kmeans", "network"):
+            xy = sources[name]
+            sources[name] = xy[shapely.contains_xy(area, xy[:, 0], xy[:, 1])]
+    return merge_candidates(sources, tolerance_m=options.spacing_m / 2.0)
+
+
+def suggest_sites(
+    result: StudyResult,
+    *,
+    category: str,
+    problem: Problem = "max-coverage",
+    p: int = 5,
+    options: SiteOptions | None = None,
+    planner_sites: gpd.GeoDataFrame | None = None,
+) -> SiteSuggestion:
+    """Propose sites for new facilities of ``category`` that close the walking gaps.
+
+    Parameters
+    ----------
+    result
+        A study result (from ``run_study``), with its network.
+    category
+        The facility category to site, e.g. ``"elderly_centre"``.
+    problem
+        ``"max-coverage"``: the ``p`` sites reaching the most people without
+        one; ``"set-cover"``: the fewest sites reaching everyone reachable;
+        ``"per-street"``: one site in each 街道 without a facility of the
+        category inside (R2), plus ``p`` more city-wide; ``"capacitated"``:
+        ``p`` sites whose ``capacity`` column (in ``planner_sites``) limits the
+        people each serves.
+    p
+        Number of new sites (for max-coverage, capacitated, and the extra
+        sites of per-street).
+    options
+        Thresholds, population group, candidate generation, time limit.
+    planner_sites
+        Sites the planner proposes (points, any CRS); a ``capacity`` column is
+        used by the capacitated problem.
+
+    Returns
+    -------
+    SiteSuggestion
+
+    Examples
+    --------
+    >>> suggestion = suggest_sites(result, category="vegetable_market", p=2)  # doctest: +SKIP
+    >>> suggestion.sites[["origin", "street_name", "newly_covered"]]  # doctest: +SKIP
+    """
+    options = options or SiteOptions()
+    if problem not in PROBLEMS:
+        raise InputError(f"problem must be one of {', '.join(PROBLEMS)}, not {problem!r}.")
+    table = result.categories
+    if category not in table:
+        raise InputError(
+            f"Unknown category {category!r}; known categories: {', '.join(table.keys)}."
+        )
+    if result.network is None:
+        raise InputError("This StudyResult has no network; run it with run_study.")
+    if options.population not in result.residents.columns:
+        raise InputError(
+            f"population must be one of population, aged_60_plus, aged_0_3; "
+            f"got {options.population!r}."
+        )
+    threshold = _threshold(result, options)
+    weights = result.residents[options.population].to_numpy(dtype=np.float64)
+    before = result.distances[category].to_numpy(dtype=np.float64) <= threshold
+    cands = _candidates(result, ~before, weights, threshold, options, planner_sites)
+    if len(cands) == 0:
+        raise InputError(
+            f"No candidate sites: every resident already reaches a {category} within "
+            f"{threshold:.0f} m and no planner sites were given."
+        )
+    cov = coverage_matrix(
+        result.network,
+        cands.xy,
+        _xy(result.residents),
+        threshold_m=threshold,
+        max_snap_distance=result.study.walk.max_snap_distance_m,
+    )
+    cand_gdf = gpd.GeoDataFrame(
+        {"origin": cands.origin.astype(str), "also_from": cands.also_from.astype(str)},
+        geometry=gpd.points_from_xy(cands.xy[:, 0], cands.xy[:, 1]),
+        crs=result.residents.crs,
+    )
+    cand_gdf = _attach_units(cand_gdf, result)
+    solution = _solve(
+        result, problem, p, cov, weights, before, cand_gdf, planner_sites, options, category
+    )
+    chosen = np.asarray(solution.chosen, dtype=np.int64)
+    cand_gdf["chosen"] = False
+    cand_gdf.loc[cand_gdf.index[chosen], "chosen"] = True
+    sites = cand_gdf.iloc[chosen].copy()
+    sites.insert(0, "site_id", [f"S{k + 1}" for k in range(len(sites))])
+    reach = cov.matrix[chosen].toarray() if len(chosen) else np.zeros((0, len(weights)), bool)
+    claimed = np.zeros(len(weights), dtype=bool)
+    gains = []
+    for row in reach:
+        new = row & ~before & ~claimed
+        gains.append(float(weights[new].sum()))
+        claimed |= new
+    sites["newly_covered"] = gains
+    sites = sites.drop(columns=["chosen"]).reset_index(drop=True)
+    after = before | claimed
+    newly = result.residents[claimed & ~before].copy()
+    per_unit = _per_unit(result, weights, before, after)
+    rule_results_after = _claimed_rules(result, category, cov, chosen)
+    logger.info("Siting %s (%s): %s", category, problem, solution.message)
+    return SiteSuggestion(
+        category=category,
+        problem=problem,
+        threshold_m=threshold,
+        sites=sites,
+        newly_covered=newly,
+        per_unit=per_unit,
+        solution=solution,
+        candidates=cand_gdf,
+        rule_results_after=rule_results_after,
+    )
+
+
+def _attach_units(points: gpd.GeoDataFrame, result: StudyResult) -> gpd.GeoDataFrame:
+    units = gpd.GeoDataFrame(
+        {
+            "community_id": result.communities.index.astype(str).to_numpy(),
+            "street_id": result.communities["street_id"].astype(str).to_numpy(),
+        },
+        geometry=result.communities.geometry.to_numpy(),
+        crs=result.communities.crs,
+    )
+    joined = gpd.sjoin(points, units, how="left", predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")].drop(columns="index_right")
+    names = result.streets["street_name"]
+    joined["street_name"] = joined["street_id"].map(
+        lambda s: names.get(s, "") if pd.notna(s) else ""
+    )
+    return joined
+
+
+def _solve(
+    result: StudyResult,
+    problem: Problem,
+    p: int,
+    cov: CoverageMatrix,
+    weights: np.ndarray,
+    before: np.ndarray,
+    cand_gdf: gpd.GeoDataFrame,
+    planner_sites: gpd.GeoDataFrame | None,
+    options: SiteOptions,
+    category: str,
+) -> SitingResult:
+    limit = options.time_limit
+    if problem == "max-coverage":
+        return max_coverage(cov.matrix, weights, p=p, already_covered=before, time_limit=limit)
+    if problem == "set-cover":
+        return set_cover(
+            cov.matrix, weights, already_covered=before, coverable_only=True, time_limit=limit
+        )
+    if problem == "per-street":
+        needing = streets_without(result, category)
+        if not needing:
+            logger.info(
+                "Every 街道 has a %s inside; per-street adds only the p extra sites", category
+            )
+        return per_group_minimum(
+            cov.matrix,
+            weights,
+            candidate_group=cand_gdf["street_id"].fillna("").to_numpy(),
+            demand_group=result.residents["street_id"].astype(str).to_numpy(),
+            groups_needing_one=needing,
+            p=p,
+            already_covered=before,
+            time_limit=limit,
+        )
+    if planner_sites is None or "capacity" not in planner_sites.columns:
+        raise InputError(
+            "The capacitated problem needs planner_sites with a 'capacity' column "
+            "(places or beds each site would offer)."
+        )
+    capacity = np.zeros(len(cand_gdf))
+    planner = (cand_gdf["origin"] == "planner").to_numpy()
+    capacity[planner] = planner_sites["capacity"].astype(float).to_numpy()[: int(planner.sum())]
+    return capacitated_coverage(cov.matrix, weights, capacity=capacity, p=p, time_limit=limit)
+
+
+def streets_without(result: StudyResult, category: str) -> list[str]:
+    """The 街道 with no facility of ``category`` inside (the ones R2-style rules fail)."""
+    facilities = result.facilities[result.facilities["category"] == category]
+    streets = result.streets
+    has = set()
+    if len(facilities):
+        units = gpd.GeoDataFrame(
+            {"street_id": streets.index.astype(str).to_numpy()},
+            geometry=streets.geometry.to_numpy(),
+            crs=streets.crs,
+        )
+        points = gpd.GeoDataFrame(geometry=facilities.geometry.to_numpy(), crs=facilities.crs)
+        has = set(gpd.sjoin(points, units, predicate="intersects")["street_id"])
+    return [str(s) for s in streets.index if str(s) not in has]
+
+
+def _per_unit(
+    result: StudyResult, weights: np.ndarray, before: np.ndarray, after: np.ndarray
+) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "community_id": result.residents["community_id"].astype(str).to_numpy(),
+            "street_id": result.residents["street_id"].astype(str).to_numpy(),
+            "people": weights,
+            "before": weights * before,
+            "after": weights * after,
+        }
+    )
+    rows = []
+    for level, key, names in (
+        ("community", "community_id", result.communities["community_name"]),
+        ("street", "street_id", result.streets["street_name"]),
+    ):
+        sums = frame.groupby(key)[["people", "before", "after"]].sum()
+        for uid, rec in sums.iterrows():
+            rows.append(
+                {
+                    "level": level,
+                    "unit_id": uid,
+                    "unit_name": names.get(uid, uid),
+                    "people": rec["people"],
+                    "share_before": rec["before"] / rec["people"] if rec["people"] else np.nan,
+                    "share_after": rec["after"] / rec["people"] if rec["people"] else np.nan,
+                    "newly_covered": rec["after"] - rec["before"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _claimed_rules(
+    result: StudyResult, category: str, cov: CoverageMatrix, chosen: np.ndarray
+) -> pd.DataFrame:
+    """Rule results with each resident's distance to the chosen sites taken into account."""
+    reach = cov.distance[chosen].tocoo()
+    new = np.full(cov.shape[1], np.inf)
+    np.minimum.at(new, reach.col, reach.data)
+    distances = result.distances.copy()
+    distances[category] = np.fmin(distances[category].to_numpy(dtype=np.float64), new)
+    return _evaluate(result, result.facilities, distances, result.nearest)
+
+
+def _evaluate(
+    result: StudyResult,
+    facilities: gpd.GeoDataFrame,
+    distances: pd.DataFrame,
+    nearest: pd.DataFrame,
+) -> pd.DataFrame:
+    inputs = rules.RuleInputs(
+        communities=result.communities,
+        streets=result.streets,
+        community_table=result.community_table,
+        facilities=facilities,
+        residents=result.residents,
+        distances=distances,
+        nearest=nearest,
+        walk=result.study.walk,
+        category_names=result.categories.reason_names(),
+    )
+    return rules.evaluate(result.rules, inputs)
+
+
+def with_new_facilities(
+    result: StudyResult, sites: gpd.GeoDataFrame, *, category: str
+) -> StudyResult:
+    """The study re-measured with ``sites`` added as facilities of ``category``.
+
+    Distances to that category are recomputed on the network (exact engine) and
+    every rule is evaluated again, so a suggestion's effect is checked, not trusted.
+    """
+    if result.network is None:
+        raise InputError("This StudyResult has no network; run it with run_study.")
+    new = gpd.GeoDataFrame(
+        {
+            "facility_id": [f"proposed-{category}-{k + 1}" for k in range(len(sites))],
+            "name": [f"建议选址 proposed {k + 1}" for k in range(len(sites))],
+            "category": category,
+            "source": "proposed",
+        },
+        geometry=sites.to_crs(result.facilities.crs).geometry.to_numpy(),
+        crs=result.facilities.crs,
+    ).set_index("facility_id", drop=False)
+    facilities = gpd.GeoDataFrame(pd.concat([result.facilities, new]), crs=result.facilities.crs)
+    found = accessibility.nearest_facility_by_category(
+        result.network,
+        result.residents,
+        facilities,
+        categories=[category],
+        max_snap_distance=result.study.walk.max_snap_distance_m,
+    )
+    distances = result.distances.copy()
+    nearest = result.nearest.copy()
+    distances[category] = found.distance_m[category].to_numpy()
+    nearest[category] = found.facility_id[category].to_numpy()
+    rule_results = _evaluate(result, facilities, distances, nearest)
+    return replace(
+        result,
+        facilities=facilities,
+        distances=distances,
+        nearest=nearest,
+        rule_results=rule_results,
+    )
