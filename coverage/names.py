@@ -32,6 +32,21 @@ LEVELS: Final = {
     "city": "市",
 }
 
+#: The levels rule results roll up through, smallest first.
+ROLLUP_LEVELS: Final = ("community", "street", "district", "city")
+
+#: Level names as titles of sheets, legends and summaries (the city as 全市).
+LEVEL_TITLES: Final = {
+    level: "全市" if level == "city" else LEVELS[level] for level in ROLLUP_LEVELS
+}
+
+#: What a rule outcome is called (Chinese, English), by status.
+STATUS_LABELS: Final = {
+    "pass": ("达标", "pass"),
+    "fail": ("未达标", "fail"),
+    "na": ("未评估", "not evaluated"),
+}
+
 
 def distance_col(category: str) -> str:
     """Column holding the walking distance (m) to the nearest facility of ``category``."""

@@ -21,8 +21,10 @@ from matplotlib.patches import Patch
 
 from ..analysis import StudyResult
 from ..errors import InputError
+from ..names import STATUS_LABELS
 from .atomic import atomic_path
 from .report import status_text
+from .style import STATUS_COLOURS
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +47,8 @@ CJK_FAMILIES = (
 )
 _FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy", "simhei", "msyh", "pingfang")
 
-_COLOURS = {"达标": "#1a9850", "未达标": "#d73027", "未评估": "#bdbdbd"}
-_EN = {"达标": "pass", "未达标": "fail", "未评估": "not evaluated"}
+_COLOURS = {STATUS_LABELS[k][0]: colour for k, colour in STATUS_COLOURS.items()}
+_EN = dict(STATUS_LABELS.values())
 
 
 @functools.cache

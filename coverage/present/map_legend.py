@@ -8,12 +8,10 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..analysis import StudyResult
-from ..names import LEVELS
+from ..names import LEVEL_TITLES
 from .basemaps import Basemap
 from .map_rule import RuleInfo
 from .style import STATUS_COLOURS, STATUS_LABELS, category_label, format_value, status_of
-
-_LEVEL_ZH = {**LEVELS, "city": "全市"}
 
 
 def title_html(result: StudyResult, basemap: Basemap, offline: bool) -> str:
@@ -53,7 +51,7 @@ def legend_html(
     """The legend box: the rule, its clause and targets, the colours, facilities and gaps."""
     parts: list[str] = []
     if info is not None:
-        targets_zh = "；".join(f"{_LEVEL_ZH[lv]} {t}" for lv, t in info.targets) or "—"
+        targets_zh = "；".join(f"{LEVEL_TITLES[lv]} {t}" for lv, t in info.targets) or "—"
         targets_en = "; ".join(f"{lv} {t}" for lv, t in info.targets) or "—"
         parts.append(
             f"<div><b>规则 {html.escape(info.rule_id)}：{html.escape(info.name_zh)}</b><br>"

@@ -20,7 +20,15 @@ import pandas as pd
 
 from ..analysis import StudyResult
 from ..errors import InputError
-from ..names import LEVELS, RESULT_COLUMNS, distance_col, facility_col, time_col
+from ..names import (
+    LEVEL_TITLES,
+    LEVELS,
+    RESULT_COLUMNS,
+    STATUS_LABELS,
+    distance_col,
+    facility_col,
+    time_col,
+)
 from .atomic import atomic_path
 
 logger = logging.getLogger(__name__)
@@ -36,7 +44,6 @@ SAMPLE_NOTE_ZH = "示例数据：本结果由合成（虚构）数据生成，�
 SAMPLE_NOTE_EN = "SAMPLE: made from synthetic data; not real Nantong facilities or population."
 
 #: Sheet names of the XLSX ledger, one per level.
-LEVEL_SHEETS = {"community": "社区", "street": "街道", "district": "区县", "city": "全市"}
 #: Chinese headers of the level sheets (the first ten are the ledger's fixed columns).
 LEDGER_HEADERS = (
     "单位代码",
@@ -54,7 +61,8 @@ LEDGER_HEADERS = (
     "Rule (English)",
     "Reason (English)",
 )
-PASS_TEXT = {"pass": "达标", "fail": "未达标", "na": "未评估"}
+#: 达标 / 未达标 / 未评估 by status.
+PASS_TEXT = {status: zh for status, (zh, _) in STATUS_LABELS.items()}
 
 
 def rule_sort_key(rule_id: object) -> tuple[int, str]:
@@ -309,7 +317,7 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
         about.append(["运行记录 Run log", line])
     _format_sheet(about)
 
-    for level, sheet in LEVEL_SHEETS.items():
+    for level, sheet in LEVEL_TITLES.items():
         ws = wb.create_sheet(sheet)
         ws.append(list(LEDGER_HEADERS))
         for row in _ledger_rows(table, level):
@@ -322,7 +330,7 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
         first = sub.iloc[0]
         levels = [lv for lv in LEVELS if lv in set(sub["level"])]
         targets = "；".join(
-            f"{LEVEL_SHEETS[lv]} {_target_text(sub.loc[sub['level'] == lv, 'target'].iloc[0])}"
+            f"{LEVEL_TITLES[lv]} {_target_text(sub.loc[sub['level'] == lv, 'target'].iloc[0])}"
             for lv in levels
         )
         rules.append(
@@ -331,7 +339,7 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
                 _cell(first["rule_name_zh"]),
                 _cell(first["rule_name_en"]),
                 _cell(first["source"]),
-                "、".join(LEVEL_SHEETS[lv] for lv in levels),
+                "、".join(LEVEL_TITLES[lv] for lv in levels),
                 targets,
                 _cell(first["value_unit"]),
             ]
@@ -397,7 +405,7 @@ def summary_table(result: StudyResult) -> str:
                 continue
             status = at["passed"].map(status_text)
             counts = [int((status == PASS_TEXT[k]).sum()) for k in ("pass", "fail", "na")]
-            label = f"  {LEVEL_SHEETS[level]} {level}"
+            label = f"  {LEVEL_TITLES[level]} {level}"
             lines.append(_ljust(label, 24) + "".join(_rjust(str(c), 13) for c in counts))
     city = table[(table["rule_id"] == "R1") & (table["level"] == "city")]
     if not city.empty:

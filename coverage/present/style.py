@@ -14,13 +14,10 @@ from typing import Any
 import pandas as pd
 from branca.colormap import LinearColormap
 
+from ..names import STATUS_LABELS as STATUS_LABELS
+
 #: Fill colours of rule outcomes.
 STATUS_COLOURS = {"pass": "#1a9850", "fail": "#d73027", "na": "#bdbdbd"}
-STATUS_LABELS = {
-    "pass": ("达标", "pass"),
-    "fail": ("未达标", "fail"),
-    "na": ("未评估", "not evaluated"),
-}
 _SHARE_RAMP = LinearColormap(["#d73027", "#fee08b", "#1a9850"], vmin=0.0, vmax=1.0)
 
 #: Distinct colours for facility categories; no pure red or green (the pass/fail colours).

@@ -12,8 +12,8 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from .model import Rule
+from ..names import LEVELS
 from .inputs import (
-    _LEVEL_ZH,
     Row,
     RuleInputs,
     _km,
@@ -108,7 +108,7 @@ def _walk_access_all(rule: Rule, inp: RuleInputs) -> list[Row]:
                 ]
                 done = sum(complete.get(k, False) for k in kids)
                 target_count = p.get("city_target_count") if level == "city" else None
-                head_zh += f"；{len(kids)}个{_LEVEL_ZH[rule.level]}中{done}个达标"
+                head_zh += f"；{len(kids)}个{LEVELS[rule.level]}中{done}个达标"
                 head_en += f"; {done} of {len(kids)} {rule.level} units pass"
                 if target_count:
                     row.update(
@@ -223,7 +223,7 @@ def _min_count_inside(rule: Rule, inp: RuleInputs) -> list[Row]:
                 )
         rows.append(row)
     return rows + _rollup_count_passing(
-        rule, inp, rows, what_zh=_LEVEL_ZH[rule.level], what_en=f"{rule.level} units"
+        rule, inp, rows, what_zh=LEVELS[rule.level], what_en=f"{rule.level} units"
     )
 
 
@@ -240,7 +240,7 @@ def _share_units_served(rule: Rule, inp: RuleInputs) -> list[Row]:
         return _not_evaluated(
             "city",
             inp.units("city"),
-            f"需要{_LEVEL_ZH.get(rule.level, rule.level)}边界（{rule.level}）",
+            f"需要{LEVELS.get(rule.level, rule.level)}边界（{rule.level}）",
             f"needs {rule.level} boundaries, which this study does not have",
         )
     threshold = _threshold_m(p, inp.walk)

@@ -14,13 +14,12 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..config import WalkParams
+from ..names import ROLLUP_LEVELS
 
 if TYPE_CHECKING:
     from .model import Rule
 
 Row = dict[str, Any]
-
-_ALL_LEVELS = ("community", "street", "district", "city")
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def _not_evaluated(level: str, units: Sequence[tuple[str, str]], zh: str, en: st
 
 
 def _levels_from(level: str) -> tuple[str, ...]:
-    return _ALL_LEVELS[_ALL_LEVELS.index(level) :]
+    return ROLLUP_LEVELS[ROLLUP_LEVELS.index(level) :]
 
 
 def _weighted_median(values: NDArray[np.float64], weights: NDArray[np.float64]) -> float:
@@ -194,6 +193,3 @@ def _parent_map(inp: RuleInputs, child: str, parent: str) -> dict[str, str]:
     c = inp.unit_of_community(child)
     p = inp.unit_of_community(parent)
     return {str(c[i]): str(p[i]) for i in inp.communities.index}
-
-
-_LEVEL_ZH = {"community": "社区", "street": "街道", "district": "区县", "city": "市"}
