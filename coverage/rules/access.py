@@ -24,6 +24,7 @@ from .inputs import (
     _threshold_m,
     _threshold_words,
     _weighted_median,
+    result_row,
 )
 
 # --------------------------------------------------------------------------- walk access
@@ -273,19 +274,19 @@ def _share_units_served(rule: Rule, inp: RuleInputs) -> list[Row]:
             why_zh = f"社区内没有，仅{reach:.0%}的居民{when_zh}可达（最远{_km(far)}）"
             why_en = f"none inside and only {reach:.0%} of residents reach one {when_en} (up to {_km(far)})"
         rows.append(
-            {
-                "level": "community",
-                "unit_id": uid,
-                "unit_name": name,
-                "value": 1.0 if served else 0.0,
-                "target": 1.0,
-                "value_unit": "served",
-                "passed": served,
-                "shortfall": 0 if served else 1,
-                "shortfall_unit": "units 个单位",
-                "reason_zh": f"{name}：{why_zh}",
-                "reason_en": f"{name}: {why_en}",
-            }
+            result_row(
+                "community",
+                uid,
+                name,
+                value=1.0 if served else 0.0,
+                target=1.0,
+                value_unit="served",
+                passed=served,
+                shortfall=0 if served else 1,
+                shortfall_unit="units 个单位",
+                reason_zh=f"{name}：{why_zh}",
+                reason_en=f"{name}: {why_en}",
+            )
         )
     served_of = {r["unit_id"]: bool(r["passed"]) for r in rows}
     for level in ("street", "district", "city"):
@@ -303,18 +304,18 @@ def _share_units_served(rule: Rule, inp: RuleInputs) -> list[Row]:
             )
             op = ">" if strict else "≥"
             rows.append(
-                {
-                    "level": level,
-                    "unit_id": uid,
-                    "unit_name": name,
-                    "value": share,
-                    "target": target,
-                    "value_unit": "share of communities",
-                    "passed": share > target if strict else share >= target - 1e-12,
-                    "shortfall": max(0, needed - done),
-                    "shortfall_unit": "communities 个社区",
-                    "reason_zh": f"{len(kids)}个社区中{done}个有{cat_zh}服务（{share:.0%}，目标{op}{target:.0%}）",
-                    "reason_en": f"{done} of {len(kids)} communities served by {cat_en} ({share:.0%}, target {op} {target:.0%})",
-                }
+                result_row(
+                    level,
+                    uid,
+                    name,
+                    value=share,
+                    target=target,
+                    value_unit="share of communities",
+                    passed=share > target if strict else share >= target - 1e-12,
+                    shortfall=max(0, needed - done),
+                    shortfall_unit="communities 个社区",
+                    reason_zh=f"{len(kids)}个社区中{done}个有{cat_zh}服务（{share:.0%}，目标{op}{target:.0%}）",
+                    reason_en=f"{done} of {len(kids)} communities served by {cat_en} ({share:.0%}, target {op} {target:.0%})",
+                )
             )
     return rows

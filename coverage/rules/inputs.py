@@ -125,6 +125,36 @@ def _km(metres: float) -> str:
     return "∞" if not math.isfinite(metres) else f"{metres / 1000:.1f} km"
 
 
+def result_row(
+    level: str,
+    unit_id: str,
+    unit_name: str,
+    *,
+    value: Any,
+    target: Any,
+    value_unit: str,
+    passed: Any,
+    shortfall: Any,
+    shortfall_unit: str,
+    reason_zh: str,
+    reason_en: str,
+) -> Row:
+    """One judged unit's row of the result table (the rule's id and names are added later)."""
+    return {
+        "level": level,
+        "unit_id": unit_id,
+        "unit_name": unit_name,
+        "value": value,
+        "target": target,
+        "value_unit": value_unit,
+        "passed": passed,
+        "shortfall": shortfall,
+        "shortfall_unit": shortfall_unit,
+        "reason_zh": reason_zh,
+        "reason_en": reason_en,
+    }
+
+
 def _not_evaluated(level: str, units: Sequence[tuple[str, str]], zh: str, en: str) -> list[Row]:
     return [
         {
@@ -171,19 +201,19 @@ def _rollup_count_passing(
                 continue
             passing = sum(bool(judged[k]) for k in kids)
             rows.append(
-                {
-                    "level": level,
-                    "unit_id": uid,
-                    "unit_name": name,
-                    "value": passing / len(kids),
-                    "target": 1.0,
-                    "value_unit": "share of units",
-                    "passed": passing == len(kids),
-                    "shortfall": len(kids) - passing,
-                    "shortfall_unit": "units 个单位",
-                    "reason_zh": f"{len(kids)}个{what_zh}中{passing}个达标",
-                    "reason_en": f"{passing} of {len(kids)} {what_en} pass",
-                }
+                result_row(
+                    level,
+                    uid,
+                    name,
+                    value=passing / len(kids),
+                    target=1.0,
+                    value_unit="share of units",
+                    passed=passing == len(kids),
+                    shortfall=len(kids) - passing,
+                    shortfall_unit="units 个单位",
+                    reason_zh=f"{len(kids)}个{what_zh}中{passing}个达标",
+                    reason_en=f"{passing} of {len(kids)} {what_en} pass",
+                )
             )
     return rows
 

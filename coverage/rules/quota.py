@@ -17,6 +17,7 @@ from .inputs import (
     _missing_columns,
     _not_evaluated,
     _rollup_count_passing,
+    result_row,
 )
 
 # --------------------------------------------------------------------------- attribute arithmetic
@@ -70,27 +71,23 @@ def _quota_per_100_households(rule: Rule, inp: RuleInputs) -> list[Row]:
         need = target * households / 100.0
         passed = value >= target - 1e-9
         rows.append(
-            {
-                "level": "community",
-                "unit_id": uid,
-                "unit_name": name,
-                "value": value,
-                "target": target,
-                "value_unit": "m² per 100 households",
-                "passed": passed,
-                "shortfall": max(0.0, round(need - area, 1)),
-                "shortfall_unit": "m²",
-                "reason_zh": (
-                    f"{name}（{status_zh.get(status, status)}，{households:,.0f}户）：{area:,.0f}㎡，"
-                    f"每百户{value:.1f}㎡，标准{target:g}㎡"
-                    + ("" if passed else f"，缺{need - area:,.0f}㎡")
-                ),
-                "reason_en": (
-                    f"{name} ({status}, {households:,.0f} households): {area:,.0f} m², "
-                    f"{value:.1f} m² per 100 households against {target:g}"
-                    + ("" if passed else f"; {need - area:,.0f} m² short")
-                ),
-            }
+            result_row(
+                "community",
+                uid,
+                name,
+                value=value,
+                target=target,
+                value_unit="m² per 100 households",
+                passed=passed,
+                shortfall=max(0.0, round(need - area, 1)),
+                shortfall_unit="m²",
+                reason_zh=f"{name}（{status_zh.get(status, status)}，{households:,.0f}户）：{area:,.0f}㎡，"
+                f"每百户{value:.1f}㎡，标准{target:g}㎡"
+                + ("" if passed else f"，缺{need - area:,.0f}㎡"),
+                reason_en=f"{name} ({status}, {households:,.0f} households): {area:,.0f} m², "
+                f"{value:.1f} m² per 100 households against {target:g}"
+                + ("" if passed else f"; {need - area:,.0f} m² short"),
+            )
         )
     return rows + _rollup_count_passing(
         rule, inp, rows, what_zh="适用社区", what_en="applicable communities"
@@ -143,19 +140,19 @@ def _floor_area_share(rule: Rule, inp: RuleInputs) -> list[Row]:
         share = part / total
         passed = share >= min_share - 1e-12
         rows.append(
-            {
-                "level": "community",
-                "unit_id": uid,
-                "unit_name": name,
-                "value": share,
-                "target": min_share,
-                "value_unit": "share of floor area",
-                "passed": passed,
-                "shortfall": max(0.0, round(min_share * total - part, 1)),
-                "shortfall_unit": "m²",
-                "reason_zh": f"{name}：商业及综合服务{part:,.0f}㎡，占总建筑面积{total:,.0f}㎡的{share:.1%}，标准≥{min_share:.0%}",
-                "reason_en": f"{name}: {part:,.0f} m² of {total:,.0f} m² total ({share:.1%}), standard ≥ {min_share:.0%}",
-            }
+            result_row(
+                "community",
+                uid,
+                name,
+                value=share,
+                target=min_share,
+                value_unit="share of floor area",
+                passed=passed,
+                shortfall=max(0.0, round(min_share * total - part, 1)),
+                shortfall_unit="m²",
+                reason_zh=f"{name}：商业及综合服务{part:,.0f}㎡，占总建筑面积{total:,.0f}㎡的{share:.1%}，标准≥{min_share:.0%}",
+                reason_en=f"{name}: {part:,.0f} m² of {total:,.0f} m² total ({share:.1%}), standard ≥ {min_share:.0%}",
+            )
         )
     return rows + _rollup_count_passing(
         rule, inp, rows, what_zh="适用社区", what_en="applicable communities"
@@ -221,19 +218,19 @@ def _per_1000_residents(rule: Rule, inp: RuleInputs) -> list[Row]:
             passed = value > target if strict else value >= target - 1e-12
             op = ">" if strict else "≥"
             rows.append(
-                {
-                    "level": level,
-                    "unit_id": uid,
-                    "unit_name": name,
-                    "value": value,
-                    "target": target,
-                    "value_unit": f"{attr} per 1,000 residents",
-                    "passed": passed,
-                    "shortfall": max(0, need - int(have)),
-                    "shortfall_unit": attr,
-                    "reason_zh": f"{name}：{have:,.0f}个，常住人口{pop:,.0f}，每千人{value:.2f}，目标{op}{target:g}",
-                    "reason_en": f"{name}: {have:,.0f} for {pop:,.0f} residents = {value:.2f} per 1,000, target {op} {target:g}",
-                }
+                result_row(
+                    level,
+                    uid,
+                    name,
+                    value=value,
+                    target=target,
+                    value_unit=f"{attr} per 1,000 residents",
+                    passed=passed,
+                    shortfall=max(0, need - int(have)),
+                    shortfall_unit=attr,
+                    reason_zh=f"{name}：{have:,.0f}个，常住人口{pop:,.0f}，每千人{value:.2f}，目标{op}{target:g}",
+                    reason_en=f"{name}: {have:,.0f} for {pop:,.0f} residents = {value:.2f} per 1,000, target {op} {target:g}",
+                )
             )
     return rows
 
@@ -267,19 +264,19 @@ def _attribute_share(rule: Rule, inp: RuleInputs) -> list[Row]:
             share = part / total
             passed = share >= target - 1e-12
             rows.append(
-                {
-                    "level": level,
-                    "unit_id": uid,
-                    "unit_name": name,
-                    "value": share,
-                    "target": target,
-                    "value_unit": f"{num} / {den}",
-                    "passed": passed,
-                    "shortfall": max(0, math.ceil(target * total - part - 1e-9)),
-                    "shortfall_unit": num,
-                    "reason_zh": f"{name}：{part:,.0f}/{total:,.0f}（{share:.1%}），目标≥{target:.0%}",
-                    "reason_en": f"{name}: {part:,.0f} of {total:,.0f} ({share:.1%}), target ≥ {target:.0%}",
-                }
+                result_row(
+                    level,
+                    uid,
+                    name,
+                    value=share,
+                    target=target,
+                    value_unit=f"{num} / {den}",
+                    passed=passed,
+                    shortfall=max(0, math.ceil(target * total - part - 1e-9)),
+                    shortfall_unit=num,
+                    reason_zh=f"{name}：{part:,.0f}/{total:,.0f}（{share:.1%}），目标≥{target:.0%}",
+                    reason_en=f"{name}: {part:,.0f} of {total:,.0f} ({share:.1%}), target ≥ {target:.0%}",
+                )
             )
     return rows
 
@@ -303,18 +300,18 @@ def _count_with_attribute(rule: Rule, inp: RuleInputs) -> list[Row]:
         for uid, name in units:
             count = int(counts.get(uid, 0))
             rows.append(
-                {
-                    "level": level,
-                    "unit_id": uid,
-                    "unit_name": name,
-                    "value": float(count),
-                    "target": float(need),
-                    "value_unit": "facilities 个",
-                    "passed": count >= need,
-                    "shortfall": max(0, need - count),
-                    "shortfall_unit": "facilities 个",
-                    "reason_zh": f"{name}：{count}个（目标≥{need}个）",
-                    "reason_en": f"{name}: {count} (target ≥ {need})",
-                }
+                result_row(
+                    level,
+                    uid,
+                    name,
+                    value=float(count),
+                    target=float(need),
+                    value_unit="facilities 个",
+                    passed=count >= need,
+                    shortfall=max(0, need - count),
+                    shortfall_unit="facilities 个",
+                    reason_zh=f"{name}：{count}个（目标≥{need}个）",
+                    reason_en=f"{name}: {count} (target ≥ {need})",
+                )
             )
     return rows

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Literal
 
 import numpy as np
@@ -15,13 +14,13 @@ from .model import (
     SolverOptions,
     _as_capacity,
     _as_matrix,
-    _as_weights,
     _capacity_lp,
     _capacity_model,
     _join,
     _milp,
     _pick,
     _reduce,
+    _setup,
     _Solve,
     _too_large,
 )
@@ -76,10 +75,8 @@ def capacitated_coverage(
         existing facilities alone can serve, `served` the weight served per
         demand point.
     """
-    t0 = time.perf_counter()
-    opts = options or SolverOptions()
-    w_all = _as_weights(weights)
-    cand = _as_matrix(matrix, w_all.size)
+    setup = _setup(matrix, weights, options)
+    t0, opts, w_all, cand = setup.t0, setup.opts, setup.weights, setup.matrix
     n_c = cand.shape[0]
     cap = _as_capacity(capacity, n_c, "capacity")
     if existing is None:

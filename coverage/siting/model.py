@@ -146,6 +146,23 @@ def _covered_after(red: _Reduced, chosen: IntArray) -> BoolArray:
 
 
 @dataclass(frozen=True, eq=False)
+class _Setup:
+    """What every problem starts from: the clock, the options, validated weights and matrix."""
+
+    t0: float
+    opts: SolverOptions
+    weights: Array
+    matrix: sp.csr_matrix
+
+
+def _setup(matrix: Any, weights: Any, options: SolverOptions | None) -> _Setup:
+    """Start the clock, default the options, and validate the weights and the matrix."""
+    t0 = time.perf_counter()
+    w_all = _as_weights(weights)
+    return _Setup(t0, options or SolverOptions(), w_all, _as_matrix(matrix, w_all.size))
+
+
+@dataclass(frozen=True, eq=False)
 class _Solve:
     status: Literal["optimal", "feasible", "infeasible", "none"]
     x: Array | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Hashable, Sequence
 from typing import Any, Literal
 
@@ -15,10 +14,9 @@ from ..errors import InputError
 from .model import (
     SolverOptions,
     _as_mask,
-    _as_matrix,
-    _as_weights,
     _join,
     _reduce,
+    _setup,
 )
 from .problems import _solve_max_coverage
 from .result import SitingResult as SitingResult
@@ -82,10 +80,8 @@ def per_group_minimum(
     SitingResult
         `group_site` maps each served group to its site.
     """
-    t0 = time.perf_counter()
-    opts = options or SolverOptions()
-    w_all = _as_weights(weights)
-    mat = _as_matrix(matrix, w_all.size)
+    setup = _setup(matrix, weights, options)
+    t0, opts, w_all, mat = setup.t0, setup.opts, setup.weights, setup.matrix
     cg = np.asarray(candidate_group, dtype=object)
     dg = np.asarray(demand_group, dtype=object)
     if cg.shape != (mat.shape[0],):

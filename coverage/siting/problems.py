@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Hashable, Sequence
 from typing import Any, Literal
 
@@ -48,8 +47,6 @@ from .model import (
     _TOL,
     SolverOptions,
     _as_mask,
-    _as_matrix,
-    _as_weights,
     _coverage_model,
     _covered_after,
     _dominance,
@@ -60,6 +57,7 @@ from .model import (
     _reduce,
     _Reduced,
     _set_cover_model,
+    _setup,
     _Solve,
     _too_large,
 )
@@ -115,10 +113,8 @@ def max_coverage(
     >>> max_coverage(m, [1, 1, 1, 1], p=2).objective
     4.0
     """
-    t0 = time.perf_counter()
-    opts = options or SolverOptions()
-    w_all = _as_weights(weights)
-    mat = _as_matrix(matrix, w_all.size)
+    setup = _setup(matrix, weights, options)
+    t0, opts, w_all, mat = setup.t0, setup.opts, setup.weights, setup.matrix
     if p < 0:
         raise InputError(f"p: the number of new sites must be >= 0, got {p}.")
     red = _reduce(mat, w_all, _as_mask(already_covered, w_all.size, "already_covered"))
@@ -345,10 +341,8 @@ def set_cover(
         ``"infeasible"`` and the message says how many demand points (and
         how much weight) no candidate reaches.
     """
-    t0 = time.perf_counter()
-    opts = options or SolverOptions()
-    w_all = _as_weights(weights)
-    mat = _as_matrix(matrix, w_all.size)
+    setup = _setup(matrix, weights, options)
+    t0, opts, w_all, mat = setup.t0, setup.opts, setup.weights, setup.matrix
     if not 0.0 < target_share <= 1.0:
         raise InputError(f"target_share: expected a share in (0, 1], got {target_share}.")
     n_cand = mat.shape[0]
