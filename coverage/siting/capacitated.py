@@ -18,11 +18,10 @@ from .model import (
     _capacity_model,
     _join,
     _milp,
+    _milp_within_limits,
     _pick,
     _reduce,
     _setup,
-    _Solve,
-    _too_large,
 )
 from .result import SitingResult, _replace, _result, _uncoverable_text
 
@@ -135,12 +134,10 @@ def capacitated_coverage(
             covered=served > _TOL * max(1.0, float(w_all.max(initial=0))),
         )
 
-    reason = ""
-    sol: _Solve | None = None
-    if _too_large(n_var, nnz, opts):
-        reason = f"the model has {n_var} variables and {nnz} nonzeros, over the limits"
-    else:
-        sol = _milp(*model, time_limit=time_limit, options=opts)
+    sol, reason = _milp_within_limits(
+        n_var, nnz, opts, lambda: model, time_limit=time_limit, what="the model"
+    )
+    if sol is not None:
         if sol.status == "optimal" and sol.x is not None:
             chosen = _pick(sol.x, n_c)
             z_opt = sol.x[n_c:]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -169,6 +170,27 @@ class _Solve:
     fun: float
     dual_bound: float | None
     message: str
+
+
+def _milp_within_limits(
+    n_var: int,
+    nnz: int,
+    opts: SolverOptions,
+    build: Callable[[], tuple[Any, ...]],
+    *,
+    time_limit: float,
+    what: str = "the reduced model",
+) -> tuple[_Solve | None, str]:
+    """Solve the model ``build()`` makes when it is within the size limits.
+
+    Returns the solution, or None and the reason the greedy fallback runs instead.
+    """
+    if _too_large(n_var, nnz, opts):
+        return None, (
+            f"{what} has {n_var} variables and {nnz} nonzeros, over the limits "
+            f"({opts.max_variables}, {opts.max_nonzeros})"
+        )
+    return _milp(*build(), time_limit=time_limit, options=opts), ""
 
 
 def _milp(

@@ -53,13 +53,13 @@ from .model import (
     _drop_useless,
     _join,
     _milp,
+    _milp_within_limits,
     _pick,
     _reduce,
     _Reduced,
     _set_cover_model,
     _setup,
     _Solve,
-    _too_large,
 )
 from .result import SitingResult as SitingResult
 from .result import _result, _uncoverable_text
@@ -165,14 +165,7 @@ def _solve_max_coverage(
         hit = np.diff(a[chosen].tocsc().indptr) > 0
         return float(w[hit].sum())
 
-    milp_sol: _Solve | None = None
-    reason = ""
-    if _too_large(n_var, nnz, opts):
-        reason = (
-            f"the reduced model has {n_var} variables and {nnz} nonzeros, over the limits "
-            f"({opts.max_variables}, {opts.max_nonzeros})"
-        )
-    else:
+    def build() -> tuple[Any, ...]:
         extra = [sp.csr_matrix(np.r_[np.ones(cand.size), np.zeros(sub.shape[1])][None, :])]
         lbs = [np.array([-np.inf])]
         ubs = [np.array([float(k_total)])]
@@ -182,10 +175,10 @@ def _solve_max_coverage(
             extra.append(sp.csr_matrix(row[None, :]))
             lbs.append(np.array([1.0]))
             ubs.append(np.array([np.inf]))
-        c, big, lb, ub, integ, upper = _coverage_model(
-            sub, w, extra_rows=extra, extra_lb=lbs, extra_ub=ubs
-        )
-        milp_sol = _milp(c, big, lb, ub, integ, upper, time_limit=time_limit, options=opts)
+        return _coverage_model(sub, w, extra_rows=extra, extra_lb=lbs, extra_ub=ubs)
+
+    milp_sol, reason = _milp_within_limits(n_var, nnz, opts, build, time_limit=time_limit)
+    if milp_sol is not None:
         if milp_sol.status == "optimal" and milp_sol.x is not None:
             chosen = cand[_pick(milp_sol.x, cand.size)]
             keep = in_group.copy()
@@ -399,16 +392,14 @@ def set_cover(
     unit = cost is None or bool(np.all(np.isclose(cc, np.round(cc))))
     n_var = n_c + (n_p if partial else 0)
     nnz = sub.nnz + (2 * n_p if partial else 0)
-    reason = ""
-    sol: _Solve | None = None
-    if _too_large(n_var, nnz, opts):
-        reason = (
-            f"the reduced model has {n_var} variables and {nnz} nonzeros, over the limits "
-            f"({opts.max_variables}, {opts.max_nonzeros})"
-        )
-    else:
-        c, big, lb, ub, integ, upper = _set_cover_model(sub, w, cc, need if partial else None)
-        sol = _milp(c, big, lb, ub, integ, upper, time_limit=time_limit, options=opts)
+    sol, reason = _milp_within_limits(
+        n_var,
+        nnz,
+        opts,
+        lambda: _set_cover_model(sub, w, cc, need if partial else None),
+        time_limit=time_limit,
+    )
+    if sol is not None:
         if (
             sol.status == "optimal"
             and sol.x is not None
