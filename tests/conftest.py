@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -193,6 +193,19 @@ path = "walk.osm"
         rule_results=_rule_rows(),
         log=("示例：无转换 no conversion",),
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every study in the suite caches its network in a temporary folder, not ~/.cache.
+
+    ``config`` takes the default cache folder from ``XDG_CACHE_HOME``; notebook
+    kernels started by the tests inherit it.
+    """
+    folder = tmp_path_factory.mktemp("xdg_cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,11 @@ def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     bad.write_text("[study\nname=", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid UTF-8 TOML"):
         load_study(bad)
+
+
+def test_default_cache_folder_is_the_suites_temporary_one(tmp_path: Path) -> None:
+    # the session fixture in conftest.py keeps the suite out of the user's ~/.cache
+    cache = load_study(_write(tmp_path)).cache_dir
+    assert Path.home() / ".cache" not in cache.parents
+    assert cache.name == "facility-coverage"
+    assert Path(os.environ["XDG_CACHE_HOME"]) == cache.parent
