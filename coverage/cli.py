@@ -34,17 +34,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument(
-        "-v",
-        "--verbose",
-        action="count",
-        default=0,
-        help="-v: what each step did (as in run_log.txt); -vv: debugging detail / 详细日志",
-    )
-    verbosity.add_argument(
-        "-q", "--quiet", action="store_true", help="errors only, no progress / 仅显示错误"
-    )
+    _verbosity(parser, default=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser(
@@ -87,7 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         "reaching everyone / 集合覆盖), per-street (one in each 街道 without one / 每街道至少一处), "
         "capacitated (planner sites with capacities / 容量约束)",
     )
-    site.add_argument("--p", type=int, default=5, help="number of new sites / 新增数量")
+    site.add_argument(
+        "--p",
+        type=int,
+        default=None,
+        help="number of new sites / 新增数量 (default 5); with per-street: extra sites city-wide "
+        "on top of one in each 街道 without one (default 0) / 每街道一处之外的全市新增数量",
+    )
     site.add_argument(
         "--minutes", type=float, default=15.0, help="walking time that counts / 步行时间（分钟）"
     )
@@ -113,7 +109,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _verbosity(parser: argparse.ArgumentParser, *, default: bool) -> None:
+    """-v / -q, before the command or after it (the subcommands leave the value unset)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0 if default else argparse.SUPPRESS,
+        help="-v: what each step did (as in run_log.txt); -vv: debugging detail / 详细日志",
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if default else argparse.SUPPRESS,
+        help="errors only, no progress / 仅显示错误",
+    )
+
+
 def _map_options(parser: argparse.ArgumentParser) -> None:
+    _verbosity(parser, default=False)
     parser.add_argument(
         "--basemap",
         choices=["none", "osm", "gaode", "tianditu"],
@@ -159,15 +175,16 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
         result,
         category=args.category,
         problem=args.problem,
-        p=args.p,
+        p=args.p if args.p is not None else (0 if args.problem == "per-street" else 5),
         options=siting.SiteOptions(
             max_minutes=args.minutes, population=args.population, time_limit=args.time_limit
         ),
         planner_sites=planner,
     )
-    print(repr(suggestion))
-    print(suggestion.solution.message)
-    print(suggestion.sites.drop(columns="geometry").to_string(index=False))
+    if not args.quiet:
+        print(repr(suggestion))
+        print(suggestion.solution.message)
+        print(suggestion.sites.drop(columns="geometry").to_string(index=False))
     # The map and the rule comparison show the study re-measured with the sites built.
     built = siting.with_new_facilities(result, suggestion.sites, category=args.category)
     return outputs.write_site_outputs(
@@ -185,6 +202,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     _configure_logging(args)
+    if args.out.exists() and not args.out.is_dir():
+        print(
+            f"错误 error: --out {args.out} is a file, not a folder; name a folder for the outputs "
+            "/ 请指定输出文件夹",
+            file=sys.stderr,
+        )
+        return 2
     try:
         use_sample = args.command == "demo" or (args.command == "site" and args.config is None)
         study_path = sample.sample_study_path() if use_sample else args.config
@@ -195,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if not args.quiet:
         print(report.summary_table(result))
-    print(f"\n输出 outputs: {args.out.resolve()}")
-    for path in written:
-        print(f"  {path.name}")
+        print(f"\n输出 outputs: {args.out.resolve()}")
+        for path in written:
+            print(f"  {path.name}")
     return 0

@@ -90,9 +90,14 @@ def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
     assert "demo" in text
 
 
-def test_site_command_writes_sites_for_the_street_without_a_centre(tmp_path: Path) -> None:
-    args = ["-q", "site", "--category", "elderly_centre", "--problem", "per-street", "--p", "0"]
+def test_site_command_writes_sites_for_the_street_without_a_centre(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the README's example: per-street without --p solves the per-street minimum alone,
+    # and -q after the subcommand means quiet too
+    args = ["site", "--category", "elderly_centre", "--problem", "per-street", "-q"]
     assert cli.main([*args, "--population", "aged_60_plus", "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == ""
     stem = "sites_elderly_centre_per-street"
     assert {p.name for p in tmp_path.iterdir()} == {
         f"{stem}.gpkg",
@@ -121,3 +126,16 @@ def test_site_command_refuses_an_unknown_category(
     assert cli.main(["-q", "site", "--category", "market", "--out", str(tmp_path / "o")]) == 2
     assert "Unknown category 'market'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_out_naming_a_file_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "results.xlsx"
+    target.write_bytes(b"not a folder")
+    assert cli.main(["demo", "--out", str(target), "-v"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {target} is a file, not a folder" in err
+    assert "reading inputs" not in err  # refused before the study ran
+    assert target.read_bytes() == b"not a folder"
+    assert {p.name for p in tmp_path.iterdir()} == {"results.xlsx"}
