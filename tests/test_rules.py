@@ -89,8 +89,12 @@ def inputs() -> RuleInputs:
             "childcare_places": [np.nan, 1.0, np.nan],
             "beds": [np.nan, np.nan, 100.0],
             "nursing_beds": [np.nan, np.nan, 70.0],
+            "inclusive_nursing_beds": [np.nan, np.nan, 70.0],
             "inclusive": [False, True, False],
             "demonstration": [False, False, False],
+            "provincial_inclusive": [False, True, False],
+            "provincial_demonstration": [False, False, False],
+            "comprehensive": [True, pd.NA, pd.NA],
         },
         geometry=[_pt(500, 500), _pt(300, 300), _pt(1500, 500)],
         crs=CRS,
@@ -212,17 +216,22 @@ def test_min_count_inside_reports_nearest_for_failing_street(inputs: RuleInputs)
     assert s1.value == 1 and s1.passed and "甲养老服务中心" in s1.reason_zh
     s2 = _row(table, "R2", "street", "S2")
     assert s2.value == 0 and not s2.passed and s2.shortfall == 1
-    # S2's 60+ residents (36 at 1900 m, 4 at 2300 m) all have F1 nearest: median 1900 m
-    # = 23.75 -> "24-minute" at 80 m/min.
-    assert "甲养老服务中心" in s2.reason_en and "24-minute" in s2.reason_en
-    assert "1.9 km" in s2.reason_en
+    # S2's 60+ residents (36 at 1900 m, 4 at 2300 m) all have F1 nearest: median 1900 m,
+    # at the elderly speed (54 m/min) 35.2 -> "35-minute".
+    assert "甲养老服务中心" in s2.reason_en and "35-minute" in s2.reason_en
+    assert "1.9 km at 54 m/min" in s2.reason_en
     city = _row(table, "R2", "city", "city")
     assert city.value == pytest.approx(0.5) and not city.passed and city.shortfall == 1
 
 
 def test_facility_on_a_shared_boundary_counts_for_both_streets(inputs: RuleInputs) -> None:
     on_border = gpd.GeoDataFrame(
-        {"facility_id": ["F2"], "name": ["界上中心"], "category": ["elderly_centre"]},
+        {
+            "facility_id": ["F2"],
+            "name": ["界上中心"],
+            "category": ["elderly_centre"],
+            "comprehensive": [True],
+        },
         geometry=[_pt(1000, 1000)],
         crs=CRS,
     ).set_index("facility_id", drop=False)

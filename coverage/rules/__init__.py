@@ -7,7 +7,9 @@ or add their own; a study points to the copy with ``[rules] file = ...``.
 
 `model` holds `Rule`, `inputs` what the rules look at (`RuleInputs`), `kinds`
 the registry of ways to measure (`access`: walking, `quota`: attribute
-arithmetic), `load` the file reader and `evaluate` the tidy result table.
+arithmetic, `needs`: MOFCOM's circle over needs and tiers), `load` the file
+reader, `evaluate` the tidy result table and `sensitivity` the same rules
+under other readings of their words.
 """
 
 from .evaluate import evaluate as evaluate
@@ -18,14 +20,22 @@ from .load import default_rules_path as default_rules_path
 from .load import load_rules as load_rules
 from .load import rules_table as rules_table
 from .model import Rule as Rule
+from .sensitivity import SENSITIVITY_COLUMNS as SENSITIVITY_COLUMNS
+from .sensitivity import readings_table as readings_table
+from .sensitivity import sensitivity as sensitivity
+from .sensitivity import with_params as with_params
 
 __all__ = [
     "KINDS",
+    "SENSITIVITY_COLUMNS",
     "Rule",
     "RuleInputs",
     "default_rules_path",
     "describe_threshold",
     "evaluate",
     "load_rules",
+    "readings_table",
     "rules_table",
+    "sensitivity",
+    "with_params",
 ]

@@ -42,6 +42,16 @@ class RuleInputs:
         Walking speeds.
     category_names
         Category key -> (Chinese name, English name), for the reasons.
+    villages
+        行政村 polygons or points indexed by ``village_id`` (``village_name``,
+        ``street_id``, ``district``), or None when the study has none.
+    circles
+        Planner-declared 便民生活圈 polygons indexed by ``circle_id``
+        (``circle_name``, ``status`` 已建/在建/规划), or None.
+    indicators
+        The planner-filled table of non-spatial targets (``indicator_id``,
+        ``name_zh``, ``target``, ``actual``, ``comparison``, ``unit``,
+        ``source``), or None.
     """
 
     communities: gpd.GeoDataFrame
@@ -53,6 +63,9 @@ class RuleInputs:
     nearest: pd.DataFrame
     walk: WalkParams = field(default_factory=WalkParams)
     category_names: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    villages: gpd.GeoDataFrame | None = None
+    circles: gpd.GeoDataFrame | None = None
+    indicators: pd.DataFrame | None = None
 
     def names(self, category: str) -> tuple[str, str]:
         """Chinese and English name of a category (its key when unknown)."""
@@ -184,9 +197,15 @@ def _missing_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
 
 
 def _rollup_count_passing(
-    rule: Rule, inp: RuleInputs, base: list[Row], *, what_zh: str, what_en: str
+    rule: Rule,
+    inp: RuleInputs,
+    base: list[Row],
+    *,
+    what_zh: str,
+    what_en: str,
+    min_share: float = 1.0,
 ) -> list[Row]:
-    """Roll unit pass/fail up: a parent passes when all its judged units pass."""
+    """Roll unit pass/fail up: a parent passes when ``min_share`` of its judged units pass."""
     rows: list[Row] = []
     judged = {r["unit_id"]: r["passed"] for r in base if r["passed"] is not pd.NA}
     child = rule.level
@@ -200,19 +219,22 @@ def _rollup_count_passing(
                 )
                 continue
             passing = sum(bool(judged[k]) for k in kids)
+            needed = math.ceil(min_share * len(kids) - 1e-9)
+            target_words = "" if min_share >= 1.0 else f"（目标≥{min_share:.0%}）"
             rows.append(
                 result_row(
                     level,
                     uid,
                     name,
                     value=passing / len(kids),
-                    target=1.0,
+                    target=min_share,
                     value_unit="share of units",
-                    passed=passing == len(kids),
-                    shortfall=len(kids) - passing,
+                    passed=passing >= needed,
+                    shortfall=max(0, needed - passing),
                     shortfall_unit="units 个单位",
-                    reason_zh=f"{len(kids)}个{what_zh}中{passing}个达标",
-                    reason_en=f"{passing} of {len(kids)} {what_en} pass",
+                    reason_zh=f"{len(kids)}个{what_zh}中{passing}个达标{target_words}",
+                    reason_en=f"{passing} of {len(kids)} {what_en} pass"
+                    + ("" if min_share >= 1.0 else f" (target ≥ {min_share:.0%})"),
                 )
             )
     return rows

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 from .access import _min_count_inside, _share_units_served, _walk_access_all
 from .inputs import Row, RuleInputs, _threshold_words
+from .needs import _walk_access_needs, needs_of
 from .quota import (
     _attribute_share,
     _count_with_attribute,
@@ -45,8 +46,10 @@ def describe_threshold(rule: Rule) -> str:
     """The rule's threshold in words, at the default walking speeds."""
     p = rule.params
     parts = []
-    if "max_minutes" in p or "max_distance_m" in p:
+    if p.get("max_minutes") is not None or p.get("max_distance_m") is not None:
         parts.append(_threshold_words(p, WalkParams())[1])
+    elif "needs" in p:
+        parts.extend(f"{n.name_en} {n.words_en}" for n in needs_of(p, WalkParams()))
     for key in ("min_share", "target_share", "min_count", "min_value", "targets"):
         if key in p and p[key] is not None:
             parts.append(f"{key} = {p[key]}")
@@ -56,6 +59,12 @@ def describe_threshold(rule: Rule) -> str:
 _WALK = {"max_minutes": None, "max_distance_m": None, "speed": "normal", "population": "population"}
 
 KINDS: dict[str, Kind] = {
+    "walk_access_needs": Kind(
+        levels=frozenset({"community"}),
+        required=("needs",),
+        defaults={**_WALK, "min_share": 0.9, "city_target_count": None},
+        evaluate=_walk_access_needs,
+    ),
     "walk_access_all": Kind(
         levels=frozenset({"community", "street"}),
         required=("categories",),
@@ -63,15 +72,24 @@ KINDS: dict[str, Kind] = {
         evaluate=_walk_access_all,
     ),
     "min_count_inside": Kind(
-        levels=frozenset({"community", "street"}),
+        levels=frozenset({"community", "street", "district"}),
         required=("category",),
-        defaults={"min_count": 1, "population": "population"},
+        defaults={
+            "min_count": 1,
+            "population": "population",
+            "speed": "normal",
+            "attribute": None,
+            "name_keywords": [],
+            "exclude_keywords": [],
+            "unit_types": [],
+            "rollup_share": 1.0,
+        },
         evaluate=_min_count_inside,
     ),
     "share_units_served": Kind(
         levels=frozenset({"community", "village"}),
         required=("categories", "target_share"),
-        defaults={**_WALK, "served_min_share": 0.5, "strict": False},
+        defaults={**_WALK, "served_min_share": 0.5, "strict": False, "village_reach_m": None},
         evaluate=_share_units_served,
     ),
     "quota_per_100_households": Kind(
@@ -89,7 +107,7 @@ KINDS: dict[str, Kind] = {
     "per_1000_residents": Kind(
         levels=frozenset({"street", "district", "city"}),
         required=("attribute", "min_value"),
-        defaults={"categories": [], "strict": False},
+        defaults={"categories": [], "strict": False, "also": {}},
         evaluate=_per_1000_residents,
     ),
     "attribute_share": Kind(

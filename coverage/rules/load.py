@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -13,7 +15,20 @@ from ..names import LEVELS
 from .kinds import KINDS, describe_threshold
 from .model import Rule
 
-_RULE_KEYS = {"id", "name_zh", "name_en", "source", "kind", "level", "params", "enabled", "note"}
+_RULE_KEYS = {
+    "id",
+    "name_zh",
+    "name_en",
+    "source",
+    "kind",
+    "level",
+    "params",
+    "enabled",
+    "note",
+    "basis",
+    "readings",
+}
+_NEED_KEYS = {"key", "name_zh", "name_en", "categories", "max_minutes", "max_distance_m", "source"}
 
 
 def default_rules_path() -> Path:
@@ -77,13 +92,8 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
             raise ConfigError(
                 f"{where}: kind {entry['kind']!r} needs the parameter(s) {missing} in [rule.params]."
             )
-        if "max_minutes" in kind.defaults and not (
-            ("max_minutes" in params) ^ ("max_distance_m" in params)
-        ):
-            raise ConfigError(
-                f"{where}: give exactly one of params.max_minutes (a walking time) or "
-                "params.max_distance_m (a walking distance)."
-            )
+        _check_threshold(where, entry, params)
+        readings = _readings(where, entry.get("readings", []), kind.required, kind.defaults)
         rules.append(
             Rule(
                 id=str(entry["id"]),
@@ -95,9 +105,93 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
                 params={**kind.defaults, **params},
                 enabled=bool(entry.get("enabled", True)),
                 note=str(entry.get("note", "")),
+                basis=str(entry.get("basis", "")),
+                readings=readings,
             )
         )
     return tuple(rules)
+
+
+def _one_threshold(table: Mapping[str, Any]) -> bool:
+    return (table.get("max_minutes") is not None) ^ (table.get("max_distance_m") is not None)
+
+
+def _check_threshold(where: str, entry: Mapping[str, Any], params: Mapping[str, Any]) -> None:
+    """Walking rules give exactly one of a time or a distance (per need, or rule-wide)."""
+    kind = entry["kind"]
+    if kind == "walk_access_needs":
+        needs = params["needs"]
+        if not isinstance(needs, list) or not needs:
+            raise ConfigError(
+                f"{where}: params.needs must be a non-empty list of [[rule.params.needs]]."
+            )
+        rule_wide = _one_threshold(params)
+        if params.get("max_minutes") is not None and params.get("max_distance_m") is not None:
+            raise ConfigError(
+                f"{where}: give params.max_minutes or params.max_distance_m, not both."
+            )
+        keys = set()
+        for i, need in enumerate(needs, start=1):
+            at = f"{where}: need #{i} ({need.get('key', 'no key') if isinstance(need, Mapping) else need})"
+            if not isinstance(need, Mapping):
+                raise ConfigError(f"{at}: expected a table with key, name_zh, categories.")
+            unknown = sorted(set(need) - _NEED_KEYS)
+            if unknown:
+                raise ConfigError(
+                    f"{at}: unknown field(s) {unknown}; allowed: {sorted(_NEED_KEYS)}."
+                )
+            for field in ("key", "name_zh", "categories"):
+                if not need.get(field):
+                    raise ConfigError(f"{at}: the field '{field}' is missing.")
+            if need["key"] in keys:
+                raise ConfigError(f"{at}: the key {need['key']!r} is used twice.")
+            keys.add(need["key"])
+            cats = need["categories"]
+            if not isinstance(cats, list) or not all(isinstance(c, str) and c for c in cats):
+                raise ConfigError(
+                    f"{at}: categories must be a list of category keys, got {cats!r}."
+                )
+            if not rule_wide and not _one_threshold(need):
+                raise ConfigError(
+                    f"{at}: give exactly one of max_minutes (a walking time) or max_distance_m "
+                    "(a walking distance), or one rule-wide in [rule.params]."
+                )
+        return
+    if kind == "share_units_served" and entry["level"] == "village":
+        return
+    if "max_minutes" in KINDS[kind].defaults and not _one_threshold(params):
+        raise ConfigError(
+            f"{where}: give exactly one of params.max_minutes (a walking time) or "
+            "params.max_distance_m (a walking distance)."
+        )
+
+
+def _readings(
+    where: str, raw: Any, required: tuple[str, ...], defaults: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], ...]:
+    """Validate ``[[rule.readings]]``: labels, and parameters the kind knows."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: readings must be a list of [[rule.readings]] tables.")
+    known = set(required) | set(defaults)
+    out = []
+    for i, reading in enumerate(raw, start=1):
+        at = f"{where}: reading #{i}"
+        if not isinstance(reading, Mapping) or set(reading) - {"zh", "en", "set"}:
+            raise ConfigError(f"{at}: expected a table with zh, en and set, got {reading!r}.")
+        if not reading.get("zh") or not reading.get("en"):
+            raise ConfigError(f"{at}: give both labels, zh and en.")
+        changes = reading.get("set")
+        if not isinstance(changes, Mapping) or not changes:
+            raise ConfigError(f"{at}: 'set' must be a table of parameter = value.")
+        for param in changes:
+            head = str(param).split(".", 1)[0]
+            if head not in known:
+                raise ConfigError(
+                    f"{at}: unknown parameter {param!r}; the kind takes {sorted(known)} "
+                    "(needs.<key>.<field> for one need)."
+                )
+        out.append(dict(reading))
+    return tuple(out)
 
 
 def rules_table(rules: tuple[Rule, ...]) -> pd.DataFrame:
@@ -113,6 +207,7 @@ def rules_table(rules: tuple[Rule, ...]) -> pd.DataFrame:
                 "kind": r.kind,
                 "threshold": describe_threshold(r),
                 "enabled": r.enabled,
+                "basis": r.basis,
                 "note": r.note,
             }
             for r in rules

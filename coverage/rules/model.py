@@ -40,6 +40,13 @@ class Rule:
         ``False`` keeps the rule in the file but skips it.
     note
         Free text shown in the rule list.
+    basis
+        Where every threshold comes from, or that it is a planner choice.
+    readings
+        Other readings of the rule's words a planner must see beside the
+        headline (``[[rule.readings]]``): each ``{"zh", "en", "set"}`` where
+        ``set`` maps parameters (``needs.<key>.<field>`` for one need) to the
+        values the reading uses. ``sensitivity.readings_table`` evaluates them.
     """
 
     id: str
@@ -51,3 +58,5 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
     enabled: bool = True
     note: str = ""
+    basis: str = ""
+    readings: tuple[Mapping[str, Any], ...] = ()

@@ -183,10 +183,27 @@ def _residents_per_unit(inp: RuleInputs, level: str) -> pd.Series:
     return table["residents"].astype(float).groupby(unit_of.reindex(table.index).to_numpy()).sum()
 
 
+def _places(inp: RuleInputs, level: str, p: Mapping[str, Any]) -> tuple[pd.Series, str, str]:
+    """Per unit: the attribute over ``categories`` plus each ``also`` category's own attribute."""
+    attr = p["attribute"]
+    total = _facility_sums(inp, level, list(p["categories"]), [attr])[attr]
+    parts_zh, parts_en = [], []
+    for category, column in dict(p["also"]).items():
+        zh = inp.names(category)[0]
+        if _missing_columns(inp.facilities, [column]):
+            parts_zh.append(f"{zh}未提供{column}，按0计")
+            parts_en.append(f"no {column} given for {category}, counted as 0")
+            continue
+        extra = _facility_sums(inp, level, [category], [column])[column]
+        total = total.add(extra, fill_value=0.0)
+        parts_zh.append(f"含{zh}的{column}")
+        parts_en.append(f"including {category} {column}")
+    return total, "；".join(parts_zh), "; ".join(parts_en)
+
+
 def _per_1000_residents(rule: Rule, inp: RuleInputs) -> list[Row]:
     p = rule.params
     attr = p["attribute"]
-    cats = list(p["categories"])
     target = float(p["min_value"])
     strict = bool(p["strict"])
     rows: list[Row] = []
@@ -201,14 +218,14 @@ def _per_1000_residents(rule: Rule, inp: RuleInputs) -> list[Row]:
                 )
             )
             continue
-        sums = _facility_sums(inp, level, cats, [attr])
+        places, basis_zh, basis_en = _places(inp, level, p)
         people = _residents_per_unit(inp, level)
         for uid, name in units:
             pop = float(people.get(uid, 0.0))
             if pop <= 0:
                 rows.extend(_not_evaluated(level, [(uid, name)], "无居民", "no residents"))
                 continue
-            have = float(sums[attr].get(uid, 0.0)) if attr in sums else 0.0
+            have = float(places.get(uid, 0.0))
             value = have / pop * 1000.0
             need = (
                 (math.floor(target * pop / 1000.0) + 1)
@@ -228,8 +245,10 @@ def _per_1000_residents(rule: Rule, inp: RuleInputs) -> list[Row]:
                     passed=passed,
                     shortfall=max(0, need - int(have)),
                     shortfall_unit=attr,
-                    reason_zh=f"{name}：{have:,.0f}个，常住人口{pop:,.0f}，每千人{value:.2f}，目标{op}{target:g}",
-                    reason_en=f"{name}: {have:,.0f} for {pop:,.0f} residents = {value:.2f} per 1,000, target {op} {target:g}",
+                    reason_zh=f"{name}：{have:,.0f}个，常住人口{pop:,.0f}，每千人{value:.2f}，目标{op}{target:g}"
+                    + (f"（{basis_zh}）" if basis_zh else ""),
+                    reason_en=f"{name}: {have:,.0f} for {pop:,.0f} residents = {value:.2f} per 1,000, target {op} {target:g}"
+                    + (f" ({basis_en})" if basis_en else ""),
                 )
             )
     return rows
