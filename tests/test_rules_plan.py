@@ -439,3 +439,32 @@ def test_bad_needs_and_readings_name_the_rule_and_field(
     with pytest.raises(ConfigError) as err:
         _rules(tmp_path, head + params)
     assert message in str(err.value) and "X1" in str(err.value)
+
+
+# --------------------------------------------------------------------------- non-spatial targets
+
+
+def test_planner_reported_indicators_join_the_result_table(inputs: RuleInputs) -> None:
+    indicators = pd.DataFrame(
+        {
+            "indicator_id": ["N1", "N2", "N3"],
+            "name_zh": ["地方标准数", "家政龙头企业数", "培训人次"],
+            "target": [16.0, 10.0, 5000.0],
+            "actual": [16.0, 7.0, np.nan],
+            "comparison": [">=", ">=", ">="],
+            "unit": ["项", "家", "人次"],
+            "source": ["任务8", "任务9", "任务10"],
+            "responsible": ["市市场监管局", "市商务局", None],
+        }
+    )
+    table = evaluate(_shipped("R2"), replace(inputs, indicators=indicators))
+    assert table.rule_id.iloc[-3:].tolist() == ["N1", "N2", "N3"]  # after the rules
+    n1, n2, n3 = (_row(table, n, "city", "city") for n in ("N1", "N2", "N3"))
+    assert n1.passed and n1.value == 16
+    assert not n2.passed and n2.shortfall == 3 and "市商务局" in n2.reason_zh
+    assert pd.isna(n3.passed) and "未填报" in n3.reason_zh
+    with pytest.raises(ConfigError, match="rule id"):
+        evaluate(
+            _shipped("R2"),
+            replace(inputs, indicators=indicators.assign(indicator_id=["R2", "N2", "N3"])),
+        )
