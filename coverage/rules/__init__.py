@@ -20,6 +20,7 @@ from .load import default_rules_path as default_rules_path
 from .load import load_rules as load_rules
 from .load import rules_table as rules_table
 from .model import Rule as Rule
+from .needs import needs_of as needs_of
 from .sensitivity import SENSITIVITY_COLUMNS as SENSITIVITY_COLUMNS
 from .sensitivity import readings_table as readings_table
 from .sensitivity import sensitivity as sensitivity
@@ -34,6 +35,7 @@ __all__ = [
     "describe_threshold",
     "evaluate",
     "load_rules",
+    "needs_of",
     "readings_table",
     "rules_table",
     "sensitivity",

@@ -200,7 +200,9 @@ def qualifying_facilities(rule: Rule, inp: RuleInputs) -> pd.DataFrame:
 
     With an ``attribute`` (R2: ``comprehensive``), a facility counts when the
     attribute is true; when it is blank, a name keyword decides ("by name") unless
-    an exclusion keyword (居家养老服务中心...) is in the name. Returns one row per
+    an exclusion keyword (居家养老服务中心...) is in the name. A proposed site
+    (``source == "proposed"``, from siting) is the kind the rule asks for and
+    counts. Returns one row per
     facility of the category: ``facility_id, name, counts, how``.
     """
     p = rule.params
@@ -212,10 +214,15 @@ def qualifying_facilities(rule: Rule, inp: RuleInputs) -> pd.DataFrame:
     ).astype("boolean")
     excluded = names.map(lambda n: any(k in n for k in p["exclude_keywords"]))
     keyword = names.map(lambda n: any(k in n for k in p["name_keywords"]))
+    proposed = (
+        fac["source"].eq("proposed") if "source" in fac else pd.Series(False, index=fac.index)
+    )
     rows = []
     for fid in fac.index:
         flag = flags[fid]
-        if not attr:
+        if proposed[fid]:
+            counts, how = True, "proposed site 建议选址"
+        elif not attr:
             counts, how = not excluded[fid], "category" if not excluded[fid] else "excluded by name"
         elif flag is pd.NA:
             if excluded[fid]:

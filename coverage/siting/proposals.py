@@ -56,7 +56,9 @@ class SiteOptions:
     ----------
     max_minutes
         Walking time that counts as covered (at the study's speed, or the
-        elderly speed when ``population`` is ``aged_60_plus``).
+        elderly speed when ``population`` is ``aged_60_plus``). None: the
+        threshold the study's rules set for the category (R1's tier for a
+        market, 8 minutes; a rule's walk for elderly stations), else 15 minutes.
     threshold_m
         A walking distance instead of ``max_minutes``.
     population
@@ -71,7 +73,7 @@ class SiteOptions:
         Seconds the solver may take before returning its best with a bound.
     """
 
-    max_minutes: float = 15.0
+    max_minutes: float | None = None
     threshold_m: float | None = None
     population: str = "population"
     spacing_m: float = 150.0
@@ -130,11 +132,43 @@ class SiteSuggestion:
         )
 
 
-def _threshold(result: StudyResult, options: SiteOptions) -> float:
+def rule_threshold_m(result: StudyResult, category: str) -> tuple[float, str] | None:
+    """The walk the study's first enabled rule asks of ``category``, and that rule's id."""
+    walk = result.study.walk
+    for rule in result.rules:
+        if not rule.enabled:
+            continue
+        p = rule.params
+        if rule.kind == "walk_access_needs":
+            for need in rules.needs_of(p, walk):
+                if category in need.categories:
+                    return need.metres, f"{rule.id} {need.key}"
+        elif category in p.get("categories", ()) and (
+            p.get("max_minutes") is not None or p.get("max_distance_m") is not None
+        ):
+            if p.get("max_distance_m") is not None:
+                return float(p["max_distance_m"]), rule.id
+            elderly = p.get("speed") == "elderly"
+            return walk.minutes_to_metres(float(p["max_minutes"]), elderly=elderly), rule.id
+    return None
+
+
+def _threshold(result: StudyResult, options: SiteOptions, category: str) -> float:
     if options.threshold_m is not None:
         return float(options.threshold_m)
     elderly = options.population == "aged_60_plus"
-    return result.study.walk.minutes_to_metres(options.max_minutes, elderly=elderly)
+    if options.max_minutes is not None:
+        return result.study.walk.minutes_to_metres(options.max_minutes, elderly=elderly)
+    found = rule_threshold_m(result, category)
+    if found is not None:
+        logger.info(
+            "Siting %s within %.0f m, the walk rule %s asks of it (set --minutes to change)",
+            category,
+            found[0],
+            found[1],
+        )
+        return found[0]
+    return result.study.walk.minutes_to_metres(15.0, elderly=elderly)
 
 
 def _xy(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
@@ -231,7 +265,7 @@ def suggest_sites(
             f"population must be one of population, aged_60_plus, aged_0_3; "
             f"got {options.population!r}."
         )
-    threshold = _threshold(result, options)
+    threshold = _threshold(result, options, category)
     weights = result.residents[options.population].to_numpy(dtype=np.float64)
     before = result.distances[category].to_numpy(dtype=np.float64) <= threshold
     cands = _candidates(result, ~before, weights, threshold, options, planner_sites)
