@@ -22,7 +22,7 @@ from . import categories, demand, engine, io, network, rules
 from .categories import CategoryTable
 from .config import Study, load_study
 from .network import WalkNetwork
-from .rules import Rule
+from .rules import Rule, RuleInputs, sensitivity
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ class StudyResult:
         walking network), ``placement`` (how each 社区's residents were placed),
         ``facilities_outside`` (facilities beyond the study area and its network
         buffer: a wrong ``crs`` setting?), ``overlapping_units`` (社区/街道 whose
-        polygons overlap).
+        polygons overlap), ``sensitivity`` (each rule's headline under the other
+        readings its rule file declares: ``rules.readings_table``).
     network
         The walking network the distances were measured on (for isochrones,
         siting and map context).
@@ -97,6 +98,37 @@ class StudyResult:
             f"{len(self.residents)} resident points ({self.residents['population'].sum():,.0f} "
             f"residents); {len(judged)} rule results, {len(failing)} failing>"
         )
+
+    def rule_inputs(self) -> RuleInputs:
+        """What the rules looked at, to evaluate a rule again (``rules.sensitivity``)."""
+        return RuleInputs(
+            communities=self.communities,
+            streets=self.streets,
+            community_table=self.community_table,
+            facilities=self.facilities,
+            residents=self.residents,
+            distances=self.distances,
+            nearest=self.nearest,
+            walk=self.study.walk,
+            category_names=self.categories.reason_names(),
+            villages=getattr(self, "villages", None),
+            circles=getattr(self, "circles", None),
+            indicators=getattr(self, "indicators", None),
+        )
+
+    def sensitivity(self, rule_id: str, param: str, values: list[Any]) -> pd.DataFrame:
+        """One rule's headline as one parameter varies (the rule file's reading first).
+
+        Examples
+        --------
+        >>> result.sensitivity("R1", "max_minutes", [10, 12, 15])  # doctest: +SKIP
+        """
+        found = [r for r in self.rules if r.id == rule_id]
+        if not found:
+            raise ValueError(
+                f"No rule {rule_id!r} in this study; its rules are {', '.join(r.id for r in self.rules)}."
+            )
+        return sensitivity(self.rule_inputs(), found[0], param, values)
 
     def failures(self, level: str = "community", rule_id: str | None = None) -> pd.DataFrame:
         """Failing units at ``level`` (optionally of one rule), largest shortfall first.
@@ -244,6 +276,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         category_names=table.reason_names(),
     )
     results = rules.evaluate(rule_set, inputs)
+    readings = rules.readings_table(rule_set, inputs)
     step.done()
     return StudyResult(
         study=study,
@@ -265,6 +298,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "placement": placed.placement,
             "facilities_outside": read.outside,
             "overlapping_units": units.overlaps,
+            "sensitivity": readings,
             **gate_reports,
         },
         network=net,

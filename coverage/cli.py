@@ -85,7 +85,12 @@ def _parser() -> argparse.ArgumentParser:
         "on top of one in each 街道 without one (default 0) / 每街道一处之外的全市新增数量",
     )
     site.add_argument(
-        "--minutes", type=float, default=15.0, help="walking time that counts / 步行时间（分钟）"
+        "--minutes",
+        type=float,
+        default=None,
+        help="walking time that counts / 计为覆盖的步行时间（分钟）; default: the walk the "
+        "study's rules ask of the category (R1: 8 min to a market) / 默认取规则对该类设施的要求，"
+        "否则15分钟",
     )
     site.add_argument(
         "--population",
