@@ -122,7 +122,7 @@ def test_offline_map_renders_without_network(
     for name in (
         "社区 R1 结果 · Communities",
         "街道 R1 结果 · Streets",
-        "缺口：便利店（>1200 m）· Gap: Convenience store",
+        "缺口：便利店（>400 m）· Gap: Convenience store",
         "设施：便利店 · Facilities: Convenience store",
     ):
         assert name in overlays

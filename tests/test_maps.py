@@ -72,8 +72,8 @@ def test_offline_map_has_layers_legend_and_no_cdn(result: StudyResult, tmp_path:
     for name in (
         "社区 R1 结果 · Communities",
         "街道 R1 结果 · Streets",
-        "缺口：便利店（>1200 m）· Gap: Convenience store",
-        "缺口：药店（>1200 m）· Gap: Pharmacy",
+        "缺口：便利店（>400 m）· Gap: Convenience store",
+        "缺口：药店（>640 m）· Gap: Pharmacy",
         "设施：便利店 · Facilities: Convenience store",
         "其他设施 · Other facilities",
     ):
@@ -120,14 +120,16 @@ def test_feature_colours_follow_the_rule(result: StudyResult) -> None:
 
 
 def test_default_layers_follow_the_rule(result: StudyResult) -> None:
-    # R1 (shipped rules.toml): basic types within 15 minutes; the fixture measured two of them.
+    # R1 (shipped rules.toml): each basic need at its MOFCOM tier (80 m/min): 5 minutes
+    # to a convenience store, 8 to a pharmacy; the fixture measured those two.
     page = _html(maps.coverage_map(result, rule_id="R1"))
-    assert "缺口：便利店（>1200 m）" in page
-    assert "缺口：药店（>1200 m）" in page
+    assert "缺口：便利店（>400 m）" in page
+    assert "缺口：药店（>640 m）" in page
     assert "缺口：社区综合性养老服务中心" not in page
-    # R2 counts centres inside each 街道: its category, at the default 15-minute walk.
+    # R2 counts centres inside each 街道: its category, at a 15-minute walk at the
+    # elderly speed (54 m/min) because R2 is measured for the 60+.
     page = _html(maps.coverage_map(result, rule_id="R2"))
-    assert "缺口：社区综合性养老服务中心（>1200 m）" in page
+    assert "缺口：社区综合性养老服务中心（>810 m）" in page
     assert "缺口：便利店" not in page
     assert "设施：社区综合性养老服务中心" in page
 

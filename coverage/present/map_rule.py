@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -39,6 +39,7 @@ class RuleInfo:
     graded: bool
     categories: tuple[str, ...]
     walk_m: float | None
+    walks: Mapping[str, float] = field(default_factory=dict)
 
 
 def _rule_definition(result: StudyResult, rule_id: str) -> rules.Rule | None:
@@ -48,20 +49,31 @@ def _rule_definition(result: StudyResult, rule_id: str) -> rules.Rule | None:
 
 def _rule_walk(
     rule: rules.Rule | None, result: StudyResult
-) -> tuple[tuple[str, ...], float | None]:
-    """The categories a rule looks at and its walking limit in metres (if it has one)."""
+) -> tuple[tuple[str, ...], float | None, dict[str, float]]:
+    """The categories a rule looks at, its walking limit (m) and per-category limits.
+
+    A rule over needs has no single limit: each category gets its need's tier.
+    """
     if rule is None:
-        return (), None
+        return (), None, {}
     params = rule.params
+    walk = result.study.walk
+    if "needs" in params:
+        walks: dict[str, float] = {}
+        for need in rules.needs_of(params, walk):
+            for c in need.categories:
+                walks.setdefault(c, need.metres)
+        return tuple(walks), None, walks
     cats = params.get("categories") or ([params["category"]] if params.get("category") else [])
-    walk: float | None = None
+    metres: float | None = None
+    elderly = params.get("speed") == "elderly"
     if params.get("max_distance_m") is not None:
-        walk = float(params["max_distance_m"])
+        metres = float(params["max_distance_m"])
     elif params.get("max_minutes") is not None:
-        walk = result.study.walk.minutes_to_metres(
-            float(params["max_minutes"]), elderly=params.get("speed") == "elderly"
-        )
-    return tuple(str(c) for c in cats), walk
+        metres = walk.minutes_to_metres(float(params["max_minutes"]), elderly=elderly)
+    elif elderly:
+        metres = walk.minutes_to_metres(DEFAULT_GAP_MINUTES, elderly=True)
+    return tuple(str(c) for c in cats), metres, {}
 
 
 def rule_info(result: StudyResult, rule_id: str) -> RuleInfo:
@@ -88,7 +100,7 @@ def rule_info(result: StudyResult, rule_id: str) -> RuleInfo:
             at_unit = "" if pd.isna(at["value_unit"].iloc[0]) else str(at["value_unit"].iloc[0])
             targets.append((level, format_value(at["target"].iloc[0], at_unit)))
     rule = _rule_definition(result, rule_id)
-    cats, walk = _rule_walk(rule, result)
+    cats, walk, walks = _rule_walk(rule, result)
     return RuleInfo(
         rule_id=rule_id,
         name_zh=str(first["rule_name_zh"]),
@@ -98,6 +110,7 @@ def rule_info(result: StudyResult, rule_id: str) -> RuleInfo:
         graded=rule is not None and rule.kind in GRADED_KINDS,
         categories=cats,
         walk_m=walk,
+        walks=walks,
     )
 
 
@@ -114,16 +127,17 @@ def gap_thresholds(
 ) -> dict[str, float]:
     """Category -> walk limit (m) of the gap layers.
 
-    Default: the rule's categories at the rule's walk; for a rule without its own
-    walk (e.g. R2, a count inside each 街道), 15 minutes at the study's speed;
-    without a rule, every measured category.
+    Default: the rule's categories at the rule's walk (for R1, each at its need's
+    tier); for a rule without its own walk (e.g. R2, a count inside each 街道),
+    15 minutes at the rule's speed (R2: the elderly speed); without a rule, every
+    measured category.
     """
     default_m = DEFAULT_GAP_MINUTES * result.study.walk.speed_m_per_min
     available = list(distance_frame(result).columns)
     if categories is None:
         if info is not None and info.categories:
             walk = info.walk_m if info.walk_m is not None else default_m
-            return {c: walk for c in info.categories if c in available}
+            return {c: info.walks.get(c, walk) for c in info.categories if c in available}
         return dict.fromkeys(available, default_m)
     chosen = (
         {str(k): float(v) for k, v in categories.items()}
