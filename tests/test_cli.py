@@ -10,7 +10,7 @@ import openpyxl
 import pyogrio
 import pytest
 
-from facility_coverage import cli
+from facility_coverage import cli, sample
 from facility_coverage.present import report
 
 OUTPUTS = {
@@ -18,6 +18,7 @@ OUTPUTS = {
     "results.gpkg",
     "results.xlsx",
     "results.csv",
+    "report.html",
     "coverage_R1.png",
     "run_log.txt",
 }
@@ -39,15 +40,37 @@ def test_demo_outputs_open_and_show_the_gaps(demo: Path) -> None:
     assert {"communities", "streets", "districts", "city", "facilities", "residents"} <= layers
     city = gpd.read_file(demo / "results.gpkg", layer="city")
     assert len(city) == 1
-    assert city["R1_value"].iloc[0] == 9  # complete 15-minute circles, as in ground_truth.json
+    # the city count is the headline row of the sensitivity sheet, whatever the reading
+    book = openpyxl.load_workbook(demo / "results.xlsx", read_only=True)
+    head, *rows = list(book["敏感性 sensitivity"].iter_rows(values_only=True))
+    readings = [dict(zip(head, r, strict=True)) for r in rows if r[0] == "R1"]
+    headline = [r for r in readings if r["标题读法 headline"]]
+    assert len(headline) == 1
+    assert city["R1_value"].iloc[0] == headline[0]["全市值 city value"]
+    # one 15-minute walk for every type is the generator's own 1,200 m measurement
+    truth = json.loads((sample.sample_study_path().parent / "ground_truth.json").read_text())
+    uniform = [r for r in readings if r["设置 setting"] == "max_minutes = 15"]
+    measured = truth["rules"].get("R1", {}).get("readings", {}).get("uniform_1200m")
+    if measured is not None:
+        assert [r["达标单位数 units passing"] for r in uniform] == [
+            measured["communities_complete"]
+        ]
+    elif "R1_all_basic_within_1200m" in truth["rules"]:  # a sample from before issue 12
+        at_1200 = truth["rules"]["R1_all_basic_within_1200m"]["communities_at_least_0.9"]
+        assert [r["达标单位数 units passing"] for r in uniform] == [at_1200]
     streets = gpd.read_file(demo / "results.gpkg", layer="streets")
     assert streets.crs.to_epsg() == 4549
-    failing = streets.loc[~streets["R2_pass"].astype(bool), "street_name"].tolist()
-    assert failing == ["梧桐街道"]
-    book = openpyxl.load_workbook(demo / "results.xlsx", read_only=True)
-    assert {"社区", "街道", "全市"} <= set(book.sheetnames)
+    # 街道 that fail R2 (镇 are reported on their own: not evaluated), as the generator measured
+    r2 = truth["rules"].get("R2")
+    expected = (
+        sorted(r2["per_street"][s]["name"] for s in r2["failing"])
+        if r2 is not None
+        else [truth["street_without_elderly_centre"]["name"]]
+    )
+    assert sorted(streets.loc[streets["R2_pass"] == 0, "street_name"]) == expected
+    assert {"社区", "街道", "全市", "敏感性 sensitivity"} <= set(book.sheetnames)
     cells = [str(c) for row in book["街道"].iter_rows(values_only=True) for c in row if c]
-    assert any("梧桐街道" in c for c in cells)
+    assert any(expected[0] in c for c in cells)
     assert any("未达标" in c for c in cells)
     html = (demo / "coverage_map.html").read_text(encoding="utf-8")
     assert "示例数据" in html
@@ -88,6 +111,7 @@ def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "街道" in text
     assert "demo" in text
+    assert "sensitivity" in text and "敏感性" in text
 
 
 def test_site_command_writes_sites_for_the_street_without_a_centre(

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from facility_coverage import InputError
 from facility_coverage.analysis import StudyResult
-from facility_coverage.present import report
+from facility_coverage.present import cells, report
 
 
 @pytest.fixture
@@ -53,7 +53,15 @@ def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) 
 def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:
     path = report.write_results_xlsx(result, tmp_path / "results.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["说明", "社区", "街道", "区县", "全市", "规则说明"]
+    assert wb.sheetnames == [
+        "说明",
+        "社区",
+        "街道",
+        "区县",
+        "全市",
+        "敏感性 sensitivity",
+        "规则说明",
+    ]
     about = [c.value for row in wb["说明"].iter_rows() for c in row]
     assert "示例数据 SAMPLE" in about
     assert "测试研究 Test study" in about
@@ -92,14 +100,36 @@ def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:
     assert rules == ["R1", "R2", "R3", "R7", "R10"]  # natural order, not R1, R10, R2
     assert [(r[2], r[7]) for r in city] == [("R1", "未达标"), ("R10", "未评估")]
     # Width of the reason column fits its longest CJK text (2 per wide character).
-    longest = max(report._display_width(v) for v in [header[9], *[r[9] for r in rows.values()]])
+    longest = max(cells.display_width(v) for v in [header[9], *[r[9] for r in rows.values()]])
     assert ws.column_dimensions["J"].width >= longest
 
 
 def test_display_width_counts_cjk_double() -> None:
-    assert report._display_width("abc") == 3
-    assert report._display_width("社区abc") == 7
-    assert report._display_width("（）") == 4
+    assert cells.display_width("abc") == 3
+    assert cells.display_width("社区abc") == 7
+    assert cells.display_width("（）") == 4
+    assert cells.ljust("社区", 6) == "社区  "
+    assert cells.rjust("社区", 6) == "  社区"
+    assert cells.clip("社区社区", 5) == "社区…"
+    assert cells.display_width(cells.clip("一刻钟便民生活圈", 9)) <= 9
+
+
+def test_long_reasons_wrap_and_their_rows_grow(result: StudyResult, tmp_path: Path) -> None:
+    # a city row with a reason as long as R1's proxy note
+    long = "未声明生活圈，以达标社区数代替。" * 12
+    table = result.rule_results.copy()
+    table.loc[(table["level"] == "city") & (table["rule_id"] == "R1"), "reason_zh"] = long
+    path = report.write_results_xlsx(
+        dataclasses.replace(result, rule_results=table), tmp_path / "r.xlsx"
+    )
+    ws = load_workbook(path)["全市"]
+    reason = ws.cell(row=2, column=10)
+    assert reason.value == long
+    assert reason.alignment.wrap_text
+    assert ws.column_dimensions["J"].width == cells.MAX_COLUMN_WIDTH
+    lines = -(-cells.display_width(long) // (cells.MAX_COLUMN_WIDTH - 2))
+    assert ws.row_dimensions[2].height == 15 * lines
+    assert not ws.cell(row=3, column=10).alignment.wrap_text  # short reasons stay on one line
 
 
 def test_csv_has_bom_and_chinese_status(result: StudyResult, tmp_path: Path) -> None:
@@ -117,10 +147,12 @@ def test_csv_has_bom_and_chinese_status(result: StudyResult, tmp_path: Path) -> 
 
 def test_summary_table(result: StudyResult) -> None:
     text = report.summary_table(result)
-    assert text.splitlines()[0].startswith("*** 示例数据 SAMPLE")
+    lines = text.splitlines()
+    assert lines[0].startswith("*** 示例数据 SAMPLE")
+    end = next(i for i, line in enumerate(lines) if line.startswith("R1 全市"))
     counts: dict[tuple[str, str], list[str]] = {}
     rule = ""
-    for line in text.splitlines()[3:]:
+    for line in lines[3:end]:
         if line.startswith("  "):
             counts[rule, line.split()[1]] = line.split()[-3:]
         else:
@@ -130,7 +162,30 @@ def test_summary_table(result: StudyResult) -> None:
     assert counts["R7", "district"] == ["0", "1", "0"]
     assert counts["R10", "city"] == ["0", "0", "1"]
     assert list(dict.fromkeys(r for r, _ in counts)) == ["R1", "R2", "R3", "R7", "R10"]
-    assert "1 complete 15-minute circles / target 100 → 未达标" in text
+    assert lines[end] == "R1 全市一刻钟便民生活圈 city: 1 / 目标 target 100 → 未达标 fail"
+    assert lines[end + 1] == "  计数 counts: 个"
+    # the sensitivity block follows (worked out from the rules: no report in this result)
+    assert "R1 读法敏感性 sensitivity" in text
+    assert all(cells.display_width(line) <= 100 for line in lines[end:])
+
+
+def test_levels_beyond_the_rollup_get_their_own_rows_and_sheets(
+    result: StudyResult, tmp_path: Path
+) -> None:
+    extra = pd.DataFrame(
+        [
+            {**result.rule_results.iloc[0].to_dict(), "level": "village", "unit_id": "V1"},
+            {**result.rule_results.iloc[0].to_dict(), "level": "circle", "unit_id": "Q1"},
+        ]
+    )
+    table = pd.concat([result.rule_results, extra], ignore_index=True)
+    broader = dataclasses.replace(result, rule_results=table)
+    text = report.summary_table(broader)
+    assert "  行政村 village" in text
+    assert "  生活圈 circle" in text
+    wb = load_workbook(report.write_results_xlsx(broader, tmp_path / "r.xlsx"))
+    assert wb.sheetnames[:7] == ["说明", "社区", "生活圈", "行政村", "街道", "区县", "全市"]
+    assert [r[0] for r in wb["行政村"].iter_rows(min_row=2, values_only=True)] == ["V1"]
 
 
 def test_failed_writer_leaves_no_file(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,9 @@ from ..names import (
     time_col,
 )
 from .atomic import atomic_path
+from .cells import PASS_TEXT, cell, format_sheet, ljust, number_text, rjust
+from .cells import status_text as status_text
+from .sensitivity_out import add_sensitivity_sheet, proxy_rules, sensitivity_of, terminal_block
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,6 @@ LEDGER_HEADERS = (
     "Rule (English)",
     "Reason (English)",
 )
-#: 达标 / 未达标 / 未评估 by status.
-PASS_TEXT = {status: zh for status, (zh, _) in STATUS_LABELS.items()}
 
 
 def rule_sort_key(rule_id: object) -> tuple[int, str]:
@@ -72,19 +72,26 @@ def rule_sort_key(rule_id: object) -> tuple[int, str]:
     return (int(match.group(1)) if match else 10**6), text
 
 
+#: Levels a rule table can hold, in the order outputs show them (declared circles and
+#: 行政村 beside the roll-up levels).
+LEVEL_ORDER = ("community", "circle", "village", "street", "district", "city")
+_EXTRA_TITLES = {"circle": "生活圈"}
+
+
+def level_title(level: str) -> str:
+    """The sheet / summary name of a level: 社区, 生活圈, 行政村, 街道, 区县, 全市."""
+    return LEVEL_TITLES.get(level) or _EXTRA_TITLES.get(level) or LEVELS.get(level, level)
+
+
+def _levels_in(table: pd.DataFrame) -> list[str]:
+    present = set(table["level"].astype(str))
+    return [lv for lv in LEVEL_ORDER if lv in present] + sorted(present - set(LEVEL_ORDER))
+
+
 def _by_rule(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """The table split by rule, in natural rule order."""
     groups = {str(k): v for k, v in table.groupby("rule_id", sort=False)}
     return [(k, groups[k]) for k in sorted(groups, key=rule_sort_key)]
-
-
-def status_text(passed: Any) -> str:
-    """达标 / 未达标 / 未评估 for a ``passed`` cell (True / False / NA)."""
-    if passed is None or passed is pd.NA:
-        return PASS_TEXT["na"]
-    if isinstance(passed, float) and np.isnan(passed):
-        return PASS_TEXT["na"]
-    return PASS_TEXT["pass"] if bool(passed) else PASS_TEXT["fail"]
 
 
 def _check_table(result: StudyResult) -> pd.DataFrame:
@@ -192,35 +199,6 @@ def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
     return path
 
 
-def _display_width(value: Any) -> int:
-    """Width of a cell's text in Excel columns: CJK (wide) characters count 2."""
-    text = "" if value is None else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in {"W", "F"} else 1 for ch in text)
-
-
-def _cell(value: Any) -> Any:
-    """A table value as openpyxl accepts it (no NA, no numpy scalars, no inf)."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float | np.floating):
-        number = float(value)
-        return None if np.isnan(number) or np.isinf(number) else number
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _target_text(value: Any) -> str:
-    number = _cell(value)
-    if number is None:
-        return "—"
-    if isinstance(number, float) and number.is_integer():
-        return str(int(number))
-    return str(number)
-
-
 def _ledger_rows(table: pd.DataFrame, level: str) -> list[list[Any]]:
     rows = table[table["level"] == level]
     rows = rows.assign(_order=rows["rule_id"].map(rule_sort_key)).sort_values(
@@ -228,52 +206,36 @@ def _ledger_rows(table: pd.DataFrame, level: str) -> list[list[Any]]:
     )
     return [
         [
-            _cell(r["unit_id"]),
-            _cell(r["unit_name"]),
-            _cell(r["rule_id"]),
-            _cell(r["rule_name_zh"]),
-            _cell(r["source"]),
-            _cell(r["value"]),
-            _cell(r["target"]),
+            cell(r["unit_id"]),
+            cell(r["unit_name"]),
+            cell(r["rule_id"]),
+            cell(r["rule_name_zh"]),
+            cell(r["source"]),
+            cell(r["value"]),
+            cell(r["target"]),
             status_text(r["passed"]),
-            _cell(r["shortfall"]),
-            _cell(r["reason_zh"]),
-            _cell(r["value_unit"]),
-            _cell(r["shortfall_unit"]),
-            _cell(r["rule_name_en"]),
-            _cell(r["reason_en"]),
+            cell(r["shortfall"]),
+            cell(r["reason_zh"]),
+            cell(r["value_unit"]),
+            cell(r["shortfall_unit"]),
+            cell(r["rule_name_en"]),
+            cell(r["reason_en"]),
         ]
         for _, r in rows.iterrows()
     ]
-
-
-def _format_sheet(ws: Any, *, header_row: int = 1) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in ws[header_row]:
-        cell.font = bold
-        cell.fill = fill
-        cell.alignment = Alignment(vertical="center")
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is not None:
-                widths[cell.column] = max(widths.get(cell.column, 0), _display_width(cell.value))
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(width + 2, 80)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
 def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
     """Write the rule results as an XLSX ledger (台账) with Chinese headers.
 
     Sheets: 说明 (study, coordinate system, data counts, SAMPLE / 示例数据 when
-    synthetic), one sheet per level (社区 / 街道 / 区县 / 全市) with the columns
-    ``LEDGER_HEADERS`` (是否达标 is 达标 / 未达标 / 未评估), and 规则说明 (the
-    rules with their sources and targets). Header rows are frozen; column widths
+    synthetic), one sheet per level (社区 / 街道 / 区县 / 全市, and 生活圈 /
+    行政村 when the rules judged them) with the columns ``LEDGER_HEADERS``
+    (是否达标 is 达标 / 未达标 / 未评估; long reasons, such as the R1 city
+    count's proxy note, wrap), 敏感性 sensitivity (each rule's headline under
+    the readings its rule file declares, the headline marked, the proxy note
+    when the count is a 社区 proxy), and 规则说明 (the rules with their
+    sources and targets). Header rows are frozen; column widths
     fit CJK text. No dates are written, so identical inputs give identical sheets.
 
     Returns
@@ -293,8 +255,8 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
     if study.synthetic:
         about.append(["示例数据 SAMPLE", SAMPLE_NOTE_ZH])
         about.append(["", SAMPLE_NOTE_EN])
-        for cell in about[about.max_row - 1]:
-            cell.font = Font(bold=True, color="B2182B")
+        for item in about[about.max_row - 1]:
+            item.font = Font(bold=True, color="B2182B")
     info_rows: list[tuple[str, Any]] = [
         ("研究名称 Study", study.name),
         ("研究配置 Study file", study.path.name),
@@ -307,6 +269,11 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
         ("设施数 Facilities", len(result.facilities)),
         ("居民点数 Resident points", len(result.residents)),
         (
+            "读法敏感性 Sensitivity",
+            "见“敏感性 sensitivity”表：R1等规则的标题数字在规则文件所列其他读法下的结果 / see "
+            "the sheet 敏感性 sensitivity: each headline under the other readings of its rule",
+        ),
+        (
             "是否达标 Pass values",
             "达标 = pass；未达标 = fail；未评估 = not evaluated (no data or not applicable)",
         ),
@@ -315,36 +282,41 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
         about.append(list(item))
     for line in result.log:
         about.append(["运行记录 Run log", line])
-    _format_sheet(about)
+    format_sheet(about)
 
-    for level, sheet in LEVEL_TITLES.items():
-        ws = wb.create_sheet(sheet)
+    # The roll-up levels always have a sheet; 生活圈 and 行政村 when the rules judged them.
+    levels = [lv for lv in LEVEL_ORDER if lv in LEVEL_TITLES or lv in set(table["level"])]
+    for level in [*levels, *(lv for lv in _levels_in(table) if lv not in levels)]:
+        ws = wb.create_sheet(level_title(level))
         ws.append(list(LEDGER_HEADERS))
         for row in _ledger_rows(table, level):
             ws.append(row)
-        _format_sheet(ws)
+        format_sheet(ws)
+    add_sensitivity_sheet(
+        wb, sensitivity_of(result), proxies=proxy_rules(result), synthetic=study.synthetic
+    )
 
     rules = wb.create_sheet("规则说明")
     rules.append(["规则编号", "规则名称", "Rule", "依据", "评估层级", "目标", "计量单位"])
     for rule_id, sub in _by_rule(table):
         first = sub.iloc[0]
-        levels = [lv for lv in LEVELS if lv in set(sub["level"])]
+        levels = _levels_in(sub)
         targets = "；".join(
-            f"{LEVEL_TITLES[lv]} {_target_text(sub.loc[sub['level'] == lv, 'target'].iloc[0])}"
+            f"{level_title(lv)} {number_text(sub.loc[sub['level'] == lv, 'target'].iloc[0])}"
             for lv in levels
         )
         rules.append(
             [
                 str(rule_id),
-                _cell(first["rule_name_zh"]),
-                _cell(first["rule_name_en"]),
-                _cell(first["source"]),
-                "、".join(LEVEL_TITLES[lv] for lv in levels),
+                cell(first["rule_name_zh"]),
+                cell(first["rule_name_en"]),
+                cell(first["source"]),
+                "、".join(level_title(lv) for lv in levels),
                 targets,
-                _cell(first["value_unit"]),
+                cell(first["value_unit"]),
             ]
         )
-    _format_sheet(rules)
+    format_sheet(rules)
 
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -376,19 +348,28 @@ def write_results_csv(result: StudyResult, path: str | Path) -> Path:
     return path
 
 
-def _ljust(text: str, width: int) -> str:
-    return text + " " * max(width - _display_width(text), 0)
-
-
-def _rjust(text: str, width: int) -> str:
-    return " " * max(width - _display_width(text), 0) + text
+def status_counts(table: pd.DataFrame) -> list[tuple[str, str, str, str, tuple[int, int, int]]]:
+    """(rule id, name zh, name en, level, (pass, fail, not evaluated)) per rule and level."""
+    out = []
+    for rule_id, sub in _by_rule(table):
+        first = sub.iloc[0]
+        for level in _levels_in(sub):
+            status = sub.loc[sub["level"] == level, "passed"].map(status_text)
+            p, f, n = (int((status == PASS_TEXT[k]).sum()) for k in ("pass", "fail", "na"))
+            out.append(
+                (rule_id, str(first["rule_name_zh"]), str(first["rule_name_en"]), level, (p, f, n))
+            )
+    return out
 
 
 def summary_table(result: StudyResult) -> str:
-    """A short plain-text summary for the terminal.
+    """A short plain-text summary for the terminal (fits 100 columns with CJK).
 
-    Per rule, how many units pass / fail / were not evaluated at each level,
-    then the city line of R1: complete 15-minute circles against the target.
+    Per rule, how many units pass / fail / were not evaluated at each level;
+    the city line of R1 (its count against the target, and what it counts);
+    then "R1 读法敏感性 sensitivity": per reading the rule file declares, the
+    社区 passing, the residents covered and the city count against the target,
+    with the proxy note when the count is a 社区 proxy for circles.
     """
     table = _check_table(result)
     lines: list[str] = []
@@ -396,25 +377,27 @@ def summary_table(result: StudyResult) -> str:
         lines.append("*** 示例数据 SAMPLE: synthetic data, not real facilities ***")
     lines.append(f"{result.study.name}")
     heads = ("达标 pass", "未达标 fail", "未评估 n/a")
-    lines.append(_ljust("规则 rule / 层级 level", 24) + "".join(_rjust(h, 13) for h in heads))
-    for rule_id, sub in _by_rule(table):
-        lines.append(f"{rule_id} {sub['rule_name_zh'].iloc[0]} / {sub['rule_name_en'].iloc[0]}")
-        for level in LEVELS:
-            at = sub[sub["level"] == level]
-            if at.empty:
-                continue
-            status = at["passed"].map(status_text)
-            counts = [int((status == PASS_TEXT[k]).sum()) for k in ("pass", "fail", "na")]
-            label = f"  {LEVEL_TITLES[level]} {level}"
-            lines.append(_ljust(label, 24) + "".join(_rjust(str(c), 13) for c in counts))
+    lines.append(ljust("规则 rule / 层级 level", 24) + "".join(rjust(h, 13) for h in heads))
+    shown = ""
+    for rule_id, name_zh, name_en, level, counts in status_counts(table):
+        if rule_id != shown:
+            lines.append(f"{rule_id} {name_zh} / {name_en}")
+            shown = rule_id
+        label = f"  {level_title(level)} {level}"
+        lines.append(ljust(label, 24) + "".join(rjust(str(c), 13) for c in counts))
     city = table[(table["rule_id"] == "R1") & (table["level"] == "city")]
     if not city.empty:
         row = city.iloc[0]
-        value, target = _cell(row["value"]), _cell(row["target"])
-        value_text = "—" if value is None else f"{value:.0f}"
-        target_text = "—" if target is None else f"{target:.0f}"
+        status = status_text(row["passed"])
+        english = dict(STATUS_LABELS.values())[status]
         lines.append(
-            f"R1 全市一刻钟便民生活圈 city: {value_text} complete 15-minute circles "
-            f"/ target {target_text} → {status_text(row['passed'])}"
+            f"R1 全市{row['rule_name_zh']} city: {number_text(row['value'])} "
+            f"/ 目标 target {number_text(row['target'])} → {status} {english}"
         )
+        if cell(row["value_unit"]) is not None:
+            lines.append(f"  计数 counts: {row['value_unit']}")
+    readings = sensitivity_of(result)
+    if not readings.empty:
+        lines.append("")
+        lines.extend(terminal_block(readings, result.rules, proxies=proxy_rules(result)))
     return "\n".join(lines)
