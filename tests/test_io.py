@@ -791,7 +791,8 @@ def test_sample_city_reads_cleanly(table):
     assert fac["category"].value_counts().to_dict() == meta["facility_counts"]
     r8 = truth["R8_nursing_bed_share"]
     assert fac["beds"].sum() == r8["beds"] and fac["nursing_beds"].sum() == r8["nursing_beds"]
-    assert fac["childcare_places"].sum() == truth["R7_childcare_places_per_1000"]["places"]
+    r7 = truth["R7_childcare_places_per_1000"]
+    assert fac["childcare_places"].sum() == r7["infant_care_places"]  # kindergartens: 托班托位数
     ic = fac[fac["category"] == "infant_care"]
     r9 = truth["R9_infant_care_flags"]
     assert int(ic["inclusive"].sum()) == r9["inclusive"]

@@ -36,6 +36,7 @@ TEXT_FILES = [
     "sample/sample_city.osm",
     "sample/communities.csv",
     "sample/facilities_amap.csv",
+    "sample/villages_points.csv",
     "sample/study.toml",
     "sample/metadata.json",
     "sample/ground_truth.json",
@@ -110,7 +111,7 @@ def test_generator_reproduces_text_files(regenerated: Path, name: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["streets", "communities"])
+@pytest.mark.parametrize("name", ["streets", "communities", "villages", "circles"])
 def test_generator_reproduces_geopackages(regenerated: Path, name: str) -> None:
     new = gpd.read_file(regenerated / "boundaries" / f"{name}.gpkg")
     old = gpd.read_file(BOUNDS / f"{name}.gpkg")
@@ -157,7 +158,11 @@ def test_codes_are_12_digit_and_consistent(
     assert set(communities["街道代码"]) == set(streets["街道代码"])
     assert sorted(table["社区代码"]) == sorted(communities["社区代码"])
     assert 18 <= len(communities) <= 24
-    assert len(streets) == 3
+    # three 街道 (digits 7-9 in 001-099) and one 镇 (100-199), as the 统计用区划代码 has them
+    kinds = streets["街道代码"].str[6:9].astype(int)
+    assert sorted(kinds) == [1, 2, 3, 100]
+    assert streets.loc[kinds >= 100, "街道名称"].str.endswith("镇").all()
+    assert streets.loc[kinds < 100, "街道名称"].str.endswith("街道").all()
 
 
 # ---------------------------------------------------------------- boundaries
@@ -183,17 +188,22 @@ def test_boundaries_crs_and_fields(
 def test_communities_tile_each_street(
     streets: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
 ) -> None:
+    """社区 tile each 街道; in the 镇 the 镇区 社区 and the 行政村 tile it together."""
+    villages = gpd.read_file(BOUNDS / "villages.gpkg")
     total = 0.0
     for _, s in streets.iterrows():
-        members = communities[communities["街道代码"] == s["街道代码"]]
-        union = shapely.union_all(members.geometry.to_numpy())
+        parts = list(communities.loc[communities["街道代码"] == s["街道代码"], "geometry"])
+        parts += list(villages.loc[villages["乡镇代码"] == s["街道代码"], "geometry"])
+        if s["街道名称"].endswith("镇"):
+            assert len(parts) >= 5  # the 镇区 社区 and at least four 行政村
+        union = shapely.union_all(parts)
         # no gaps: the union is the street; no overlaps: the areas add up to it
         assert abs(union.area - s.geometry.area) < 1.0
-        assert abs(members.area.sum() - s.geometry.area) < 1.0
+        assert abs(sum(p.area for p in parts) - s.geometry.area) < 1.0
         assert s.geometry.symmetric_difference(union).area < 1.0
         total += s.geometry.area
-    # the district is 4 km x 3 km
-    assert total == pytest.approx(12_000_000.0, abs=1.0)
+    # the city is 4 km x 3 km, the 镇 4 km x 4 km
+    assert total == pytest.approx(12_000_000.0 + 16_000_000.0, abs=1.0)
 
 
 # ---------------------------------------------------------------- the OSM file
@@ -420,8 +430,11 @@ def test_facilities_table_is_amap_like(facilities: pd.DataFrame) -> None:
     assert (facilities["类型编码"].str[0] == "0").any()  # leading zeros kept
     assert facilities["类型"].str.count(";").eq(2).all()
     assert facilities["经度"].str.fullmatch(r"\d+\.\d{6}").all()
-    assert 280 <= len(facilities) <= 360
-    assert set(facilities["是否普惠"]) <= {"", "是", "否"}
+    assert 380 <= len(facilities) <= 460
+    for col in ("是否普惠", "是否示范", "是否综合性", "省级普惠性", "省级示范性"):
+        assert set(facilities[col]) <= {"", "是", "否"}, col
+    for col in ("功能", "普惠护理型床位数", "托班托位数", "学位数"):
+        assert col in facilities.columns
 
 
 def test_facilities_inside_district_after_gcj02_conversion(
@@ -449,14 +462,6 @@ def _points(facilities: pd.DataFrame, mask: pd.Series) -> gpd.GeoSeries:
     )
     x, y = TO_4549.transform(lon, lat)
     return gpd.GeoSeries([Point(a, b) for a, b in zip(x, y, strict=True)], crs="EPSG:4549")
-
-
-def test_one_street_without_elderly_centre(
-    facilities: pd.DataFrame, streets: gpd.GeoDataFrame
-) -> None:
-    pts = _points(facilities, facilities["名称"].str.contains("养老服务中心"))
-    per_street = {s["街道名称"]: int(s.geometry.contains(pts).sum()) for _, s in streets.iterrows()}
-    assert per_street == {"青澜街道": 1, "梧桐街道": 0, "濠西街道": 1}
 
 
 def test_no_vegetable_market_beyond_canal(
@@ -492,24 +497,6 @@ def test_floor_area_quota_failures_match_ground_truth(table: pd.DataFrame) -> No
     fail_r5 = set(table.loc[ratio < 0.10, "社区代码"])
     assert fail_r5 == {r["community_id"] for r in truth["R5_commerce_share"] if not r["pass"]}
     assert 2 <= len(fail_r5) <= 6
-
-
-def test_infant_care_and_city_level_ratios(
-    facilities: pd.DataFrame, communities: gpd.GeoDataFrame, table: pd.DataFrame
-) -> None:
-    care = facilities["名称"].str.contains("托育|托儿所")
-    pts = _points(facilities, care)
-    with_care = sum(bool(g.contains(pts).any()) for g in communities.geometry)
-    assert 0.4 <= with_care / len(communities) <= 0.6
-    places = pd.to_numeric(facilities["托位数"], errors="coerce").sum()
-    per_1000 = places / table["常住人口"].sum() * 1000
-    beds = pd.to_numeric(facilities["床位数"], errors="coerce").sum()
-    nursing = pd.to_numeric(facilities["护理型床位数"], errors="coerce").sum()
-    truth = json.loads((SAMPLE / "ground_truth.json").read_text(encoding="utf-8"))["rules"]
-    assert per_1000 == pytest.approx(truth["R7_childcare_places_per_1000"]["value"], abs=1e-3)
-    assert nursing / beds == pytest.approx(truth["R8_nursing_bed_share"]["value"], abs=1e-4)
-    assert per_1000 > 4.5  # R7 passes
-    assert nursing / beds < 0.75  # R8 fails
 
 
 def test_metadata_and_study(streets: gpd.GeoDataFrame) -> None:

@@ -16,7 +16,7 @@ from shapely.geometry import LineString, box
 
 SEED = 20221112  # the action plan (通政办发〔2022〕112号) number, as a memorable seed
 GENERATOR = "scripts/make_sample_city.py"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: the rural fringe, circles and attributes of issue 12
 
 # District frame: 4 km x 3 km, south-west corner in EPSG:4549 metres. The centre
 # (120.89 E, 31.99 N) projects to about (584110, 3541090).

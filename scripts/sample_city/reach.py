@@ -107,6 +107,14 @@ class Reach:
         """Distance of each residential building to the nearest of the points `pxy`."""
         return self.bsnap.from_nodes(self._from_snapped(self.snap(pxy)))
 
+    def each_to_buildings(self, pts: list[tuple[float, float]], limit: float) -> np.ndarray:
+        """Points x residential buildings: the walk from each point (inf beyond `limit`)."""
+        s = self.snap(np.array(pts))
+        du = dijkstra(self.adj, indices=s.u, limit=limit)
+        dv = dijkstra(self.adj, indices=s.v, limit=limit)
+        dnode = np.minimum(du + (s.to_u + s.acc)[:, None], dv + (s.to_v + s.acc)[:, None])
+        return self.bsnap.from_nodes(dnode)
+
     def greedy(
         self,
         pts: list[tuple[float, float]],
@@ -121,11 +129,7 @@ class Reach:
 
         Candidates in `fixed` are taken first, whatever they add.
         """
-        s = self.snap(np.array(pts))
-        du = dijkstra(self.adj, indices=s.u, limit=WALK_LIMIT_M)
-        dv = dijkstra(self.adj, indices=s.v, limit=WALK_LIMIT_M)
-        dnode = np.minimum(du + (s.to_u + s.acc)[:, None], dv + (s.to_v + s.acc)[:, None])
-        cover = self.bsnap.from_nodes(dnode) <= WALK_LIMIT_M
+        cover = self.each_to_buildings(pts, WALK_LIMIT_M) <= WALK_LIMIT_M
         w = self.w.copy()
         if exclude is not None:
             w[exclude] = 0.0

@@ -21,6 +21,14 @@ from .layout import (
     X0,
     Y0,
 )
+from .readme_plan import (
+    circles_section,
+    fringe_section,
+    r1_section,
+    r2_section,
+    ratio_section,
+    rural_section,
+)
 
 
 def readme_text(city: City, meta: dict[str, Any], truth: dict[str, Any]) -> str:
@@ -28,10 +36,12 @@ def readme_text(city: City, meta: dict[str, Any], truth: dict[str, Any]) -> str:
     lines = [
         *_title_and_files(),
         *_layout(city, meta, truth),
+        *fringe_section(city, truth),
         *_facilities(c, truth["measured"]),
-        *_access_gaps(c, truth),
+        *circles_section(truth),
+        *_access_gaps(city, c, truth),
         *_quota_gaps(city.population.table, truth["rules"]),
-        *_ratio_gaps(c, truth["rules"]),
+        *_ratio_gaps(city, c, truth),
         *_regenerate(),
     ]
     return "\n".join(lines)
@@ -58,15 +68,26 @@ def _title_and_files() -> list[str]:
     add(
         "| `sample_city.osm` | OSM XML: walking network, canal, compounds (小区) with gates, buildings with levels, park, ~40 POIs | WGS84 |"
     )
-    add("| `../boundaries/streets.gpkg` | 3 街道: 街道代码, 街道名称, 区县 | EPSG:4549 |")
     add(
-        "| `../boundaries/communities.gpkg` | 社区: 社区代码, 社区名称, 街道代码, 街道名称, 区县 (tile the 街道 exactly) | EPSG:4549 |"
+        "| `../boundaries/streets.gpkg` | 3 街道 and 1 镇: 街道代码, 街道名称, 区县 (type from the 12-digit code) | EPSG:4549 |"
+    )
+    add(
+        "| `../boundaries/communities.gpkg` | 社区: 社区代码, 社区名称, 街道代码, 街道名称, 区县 (tile each 街道; the 镇's 社区 and 行政村 tile the 镇) | EPSG:4549 |"
+    )
+    add(
+        "| `../boundaries/villages.gpkg` | 行政村 polygons: 村代码, 村名称, 乡镇代码, 区县 | EPSG:4549 |"
+    )
+    add(
+        "| `../boundaries/circles.gpkg` | declared 便民生活圈: 生活圈编号, 生活圈名称, 建设状态 (已建/在建/规划) | EPSG:4549 |"
+    )
+    add(
+        "| `villages_points.csv` | 村委会 points (UTF-8 with BOM): 村代码, 村名称, 乡镇代码, 区县, 经度, 纬度 | WGS84 |"
     )
     add(
         "| `communities.csv` | 社区 table (UTF-8 with BOM): households, residents, ages, status, floor areas | — |"
     )
     add(
-        "| `facilities_amap.csv` | Amap (高德) style POI export (UTF-8 with BOM), typecodes as text | **GCJ-02** |"
+        "| `facilities_amap.csv` | Amap (高德) style POI export (UTF-8 with BOM), typecodes as text, with the planning bureau's attribute columns | **GCJ-02** |"
     )
     add("| `study.toml` | the study configuration for this sample | — |")
     add("| `metadata.json` | synthetic flag, seed, counts, WGS84 bbox | — |")
@@ -87,11 +108,13 @@ def _layout(city: City, meta: dict[str, Any], truth: dict[str, Any]) -> list[str
     add("")
     lon0, lat0, lon1, lat1 = meta["bbox_wgs84"]
     add(
-        f"- District 示例区 (code {DISTRICT_CODE}, fictional), 4 km x 3 km = 12 km², EPSG:4549 frame "
-        f"x {X0:.0f}–{X0 + WIDTH:.0f}, y {Y0:.0f}–{Y0 + HEIGHT:.0f} (WGS84 {lon0:.4f}–{lon1:.4f} E, {lat0:.4f}–{lat1:.4f} N, central Nantong)."
+        f"- District 示例区 (code {DISTRICT_CODE}, fictional): a city of 4 km x 3 km = 12 km² (EPSG:4549 "
+        f"x {X0:.0f}–{X0 + WIDTH:.0f}, y {Y0:.0f}–{Y0 + HEIGHT:.0f}) and south of it a 4 km x 4 km 镇 "
+        f"(WGS84 {lon0:.4f}–{lon1:.4f} E, {lat0:.4f}–{lat1:.4f} N, central Nantong)."
     )
     add(
-        f"- {c['communities']} 社区 in {c['streets']} 街道; {c['households']:,} households, {c['residents']:,} residents "
+        f"- {c['communities']} 社区 ({c['city_communities']} in 3 街道, 1 in the 镇) and {c['villages']} 行政村; "
+        f"{c['households']:,} households, {c['residents']:,} residents "
         f"({c['aged_60_plus'] / c['residents']:.1%} aged 60+, {c['aged_0_3'] / c['residents']:.1%} aged 0–3)."
     )
     add(
@@ -151,12 +174,16 @@ def _facilities(c: dict[str, Any], m: dict[str, Any]) -> list[str]:
     add("")
     add(
         f"`facilities_amap.csv` has {c['amap_facilities']} rows: {c['amap_facilities_categorised']} in the categories below and "
-        f"{c['amap_facilities'] - c['amap_facilities_categorised']} ordinary POIs (restaurants, banks, hotels, hardware) that belong "
-        "to no category, as in a real export. Coordinates are GCJ-02 (about 400–600 m off WGS84 here): convert before use. "
+        f"{c['amap_facilities'] - c['amap_facilities_categorised']} ordinary POIs (restaurants, banks, hotels, hardware, a company "
+        "named 养老服务有限公司) that belong to no category, as in a real export. Coordinates are GCJ-02 (about 400–600 m off WGS84 here): convert before use. "
         "The OSM file has ~40 POI nodes, mostly the same shops mapped 3–18 m away under the name without the branch suffix "
         "(duplicates across sources are expected). Each basic-guarantee type has one shop at each of "
         f"{N_HUBS} neighbourhood shopping streets (vegetable markets only at those more than 1.3 km from the "
-        "corner beyond the canal); the rest follow population or are spread out."
+        "corner beyond the canal); the rest follow population or are spread out. Three dense shopping 社区 get extra "
+        "shops (see R1), fresh-food stores (朴朴生鲜, …生鲜超市 typed 060400 as Amap types them, …菜店) are scattered over the "
+        "city but never beyond the canal, and the 镇区 and villages have their own. Attribute columns as a planning "
+        "bureau's list has them: 建筑面积(㎡), 床位数, 护理型床位数, 普惠护理型床位数, 托位数 (infant care), 托班托位数 and "
+        "学位数 (kindergartens), 是否普惠, 是否示范, 省级普惠性, 省级示范性, 功能, 是否综合性."
     )
     add("")
     add("| key | count | Amap typecode(s) / keyword | residents within 1,200 m |")
@@ -171,10 +198,15 @@ def _facilities(c: dict[str, Any], m: dict[str, Any]) -> list[str]:
         "elderly_centre": "070000 + 养老服务中心",
         "elderly_station": "070000 + 养老服务站/日间照料中心",
         "nursing_home": "090000 + 养老院/敬老院/福利院",
-        "elderly_education": "141205 + 老年大学/老年学校",
+        "elderly_education": "141205 + 老年大学/老年学校/老年学堂",
+        "fresh_food_store": "060400/060000 + 生鲜/菜店",
+        "community_canteen": "070000 + 食堂/助餐点",
+        "ecommerce_point": "070000 + 电子商务服务点/益农信息社",
+        "rural_ecommerce_centre": "070000 + 农村电子商务综合服务中心",
+        "consumption_cluster": "060100 + 县域消费集聚区",
     }
     for key, v in m["categories"].items():
-        codes = "/".join(sorted({code for _, code in AMAP_TYPES[key]}))
+        codes = "/".join(sorted({code for _, code in AMAP_TYPES.get(key, [])}))
         add(
             f"| {key} | {v['count']} | {kw.get(key, codes)} | {v['share_residents_within_1200m']:.1%} |"
         )
@@ -188,7 +220,7 @@ def _facilities(c: dict[str, Any], m: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _access_gaps(c: dict[str, Any], truth: dict[str, Any]) -> list[str]:
+def _access_gaps(city: City, c: dict[str, Any], truth: dict[str, Any]) -> list[str]:
     """R2, the corner beyond the canal, R1 and R3."""
     m = truth["measured"]
     r = truth["rules"]
@@ -196,17 +228,7 @@ def _access_gaps(c: dict[str, Any], truth: dict[str, Any]) -> list[str]:
     add = lines.append
     add("## Deliberate gaps: planners' ground truth / 预设短板（标准答案）")
     add("")
-    st_no = truth["street_without_elderly_centre"]
-    add(
-        f"- **R2** — {st_no['name']} ({st_no['street_id']}) has **no** comprehensive elderly-care centre "
-        "(社区综合性养老服务中心); "
-        + ", ".join(
-            f"{v['name']} has {v['elderly_centres']}"
-            for v in r["R2_elderly_centres_per_street"].values()
-            if v["elderly_centres"]
-        )
-        + "."
-    )
+    lines += r2_section(truth)
     co = m["corner"]
     add(
         f"- **Vegetable market beyond the canal** — 社区 {', '.join(f'{n} ({cd})' for n, cd in zip(co['names'], co['communities'], strict=True))} "
@@ -215,11 +237,12 @@ def _access_gaps(c: dict[str, Any], truth: dict[str, Any]) -> list[str]:
         f"{co['market_distance_m_median']:,.0f} m; straight line from {co['market_straight_m_min']:,.0f} m): "
         f"{co['share_within_1200m']:.0%} of them within 15 minutes. One new market in the corner closes the gap."
     )
+    lines += r1_section(city, truth)
     r1 = r["R1_all_basic_within_1200m"]
     add(
-        f"- **R1** (indicative) — {r1['communities_at_least_0.9']} of {c['communities']} 社区 have at least 90% of "
-        f"their residents reaching all 11 basic-guarantee types within 1,200 m ({r1['communities_at_least_0.5']} at 50%); "
-        "per-社区 shares are in `ground_truth.json` (`rules.R1_all_basic_within_1200m`)."
+        f"- R1 as first worded (markets only, 1,200 m for every type): {r1['communities_at_least_0.9']} of "
+        f"{c['communities']} 社区 at 90% ({r1['communities_at_least_0.5']} at 50%); kept as "
+        "`rules.R1_all_basic_within_1200m`."
     )
     r3 = r["R3_infant_care"]
     add(
@@ -284,36 +307,31 @@ def _quota_gaps(t: pd.DataFrame, r: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _ratio_gaps(c: dict[str, Any], r: dict[str, Any]) -> list[str]:
-    """R6 to R9."""
+def _ratio_gaps(city: City, c: dict[str, Any], truth: dict[str, Any]) -> list[str]:
+    """R6 to R10."""
+    r = truth["rules"]
+    comms = {x.code: x.name for x in city.boundaries.communities}
     lines: list[str] = []
     add = lines.append
     r6 = r["R6"]
     add(
-        f"- **R6** — elderly service stations inside {len(r6['communities_with_elderly_station_inside'])} of {c['communities']} 社区, "
+        f"- **R6** (社区) — elderly service stations inside {len(r6['communities_with_elderly_station_inside'])} of {c['communities']} 社区, "
         f"elderly education points inside {len(r6['communities_with_elderly_education_inside'])} (target: all). "
-        "Counted as rules.toml does (a station or centre inside, or half of the 60+ within 15 min at 54 m/min = 810 m): "
+        "Counted as rules.toml does (a station or centre inside, or half of the residents within 15 min at 54 m/min = 810 m): "
         f"{len(r6['communities_station_or_centre_inside_or_half_within_810m'])} served by stations, "
-        f"{len(r6['communities_education_inside_or_half_within_810m'])} by education points."
+        f"{len(r6['communities_education_inside_or_half_within_810m'])} by education points. Canteens (社区食堂, 老年助餐点) "
+        "and a company named 养老服务有限公司 are no stations; counted as stations they would also serve "
+        + "、".join(
+            comms[c]
+            for c in sorted(
+                set(r6["R6a_if_canteens_and_company_counted_as_stations"])
+                - set(r6["communities_station_or_centre_inside_or_half_within_810m"])
+            )
+        )
+        + " (`R6.R6a_if_canteens_and_company_counted_as_stations`)."
     )
-    r7, r8, r9 = (
-        r["R7_childcare_places_per_1000"],
-        r["R8_nursing_bed_share"],
-        r["R9_infant_care_flags"],
-    )
-    add(
-        f"- **R7** — {r7['places']} childcare places (托位: infant-care institutions and kindergarten 托班) for "
-        f"{r7['residents']:,} residents = {r7['value']:.2f} per 1,000 (target > 4.5: **{'passes' if r7['pass'] else 'fails'}**)."
-    )
-    add(
-        f"- **R8** — {r8['nursing_beds']} nursing-type beds of {r8['beds']} beds = {r8['value']:.1%} (target ≥ 75%: "
-        f"**{'passes' if r8['pass'] else 'fails'}**)."
-    )
-    add(
-        f"- **R9** — {r9['inclusive']} inclusive (普惠) and {r9['demonstration']} demonstration (示范) infant-care institutions "
-        "(city targets 60 and 15; a single district cannot meet them alone)."
-    )
-    add("")
+    lines += rural_section(truth)
+    lines += ratio_section(truth)
     add(
         "All other basic-guarantee categories reach most residents within 15 minutes (table above)."
     )

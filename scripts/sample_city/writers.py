@@ -15,8 +15,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString, Polygon
 
+from .attributes import ALL_CATEGORIES, FACILITY_COLUMNS
 from .city import City
-from .facilities import AMAP_COLUMNS, PLAN
 from .features import GATE_TAGS
 from .layout import (
     CANAL,
@@ -36,7 +36,25 @@ from .layout import (
     to_working_crs,
 )
 from .readme import readme_text
+from .town import TOWN_BOX
 from .truth import ground_truth
+
+# [inputs.villages] and [inputs.circles] are issue 12's config keys. Until
+# facility_coverage.config accepts them the block is written commented out (the
+# demo must run); set this to True and regenerate once it does.
+DECLARE_RURAL_INPUTS = False
+RURAL_INPUTS = """\
+# 行政村 of 澜南镇 (polygons). Only points? Use villages_points.csv instead:
+#   path = "villages_points.csv", crs = "WGS84" (columns 经度, 纬度).
+[inputs.villages]
+path = "../boundaries/villages.gpkg"
+columns = { village_id = "村代码", village_name = "村名称", street_id = "乡镇代码", district = "区县" }
+
+# planner-declared 便民生活圈 (建设状态 已建/在建/规划)
+[inputs.circles]
+path = "../boundaries/circles.gpkg"
+columns = { circle_id = "生活圈编号", circle_name = "生活圈名称", status = "建设状态" }
+"""
 
 STUDY_TOML = """\
 # Study configuration of the bundled SYNTHETIC sample city (示例数据, not real data).
@@ -58,6 +76,7 @@ columns = { community_id = "社区代码", community_name = "社区名称", stre
 [inputs.community_table]
 path = "communities.csv"
 
+{rural_inputs}
 [[inputs.facilities]]
 path = "facilities_amap.csv"
 kind = "table"
@@ -79,6 +98,17 @@ speed_m_per_min = 80.0
 elderly_speed_m_per_min = 54.0
 max_snap_distance_m = 300.0
 """
+
+
+def study_toml() -> str:
+    """study.toml, with the villages and circles declared (or commented out, see above)."""
+    block = RURAL_INPUTS
+    if not DECLARE_RURAL_INPUTS:
+        block = "# Not yet read by facility_coverage.config; uncomment when it is.\n" + "".join(
+            line if line.startswith("#") or not line.strip() else "# " + line
+            for line in RURAL_INPUTS.splitlines(keepends=True)
+        )
+    return STUDY_TOML.replace("{rural_inputs}", block)
 
 
 def _fmt(v: float) -> str:
@@ -194,11 +224,52 @@ def write_boundaries(city: City, out: Path) -> None:
         geometry=[to_working_crs(c.geom) for c in comms],
         crs=WORKING_CRS,
     )
-    for gdf, name in ((streets, "streets"), (communities, "communities")):
+    town = city.town
+    villages = gpd.GeoDataFrame(
+        {
+            "村代码": [v.code for v in town.villages],
+            "村名称": [v.name for v in town.villages],
+            "乡镇代码": [town.code] * len(town.villages),
+            "区县": [DISTRICT_NAME] * len(town.villages),
+        },
+        geometry=[to_working_crs(v.geom) for v in town.villages],
+        crs=WORKING_CRS,
+    )
+    circles = gpd.GeoDataFrame(
+        {
+            "生活圈编号": [c.circle_id for c in city.circles],
+            "生活圈名称": [c.name for c in city.circles],
+            "建设状态": [c.status for c in city.circles],
+        },
+        geometry=[to_working_crs(c.geom) for c in city.circles],
+        crs=WORKING_CRS,
+    )
+    for gdf, name in (
+        (streets, "streets"),
+        (communities, "communities"),
+        (villages, "villages"),
+        (circles, "circles"),
+    ):
         p = out / f"{name}.gpkg"
         if p.exists():
             p.unlink()
         gdf.to_file(p, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def village_points(city: City) -> pd.DataFrame:
+    """The 村委会 points of the villages (WGS84), for a study that has points only."""
+    vs = city.town.villages
+    lon, lat = local_to_wgs84(np.array([v.point.x for v in vs]), np.array([v.point.y for v in vs]))
+    return pd.DataFrame(
+        {
+            "村代码": [v.code for v in vs],
+            "村名称": [v.name for v in vs],
+            "乡镇代码": [city.town.code] * len(vs),
+            "区县": [DISTRICT_NAME] * len(vs),
+            "经度": [f"{v:.6f}" for v in lon],
+            "纬度": [f"{v:.6f}" for v in lat],
+        }
+    )
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -216,12 +287,16 @@ def _dump_json(obj: Any, path: Path) -> None:
 
 def metadata(city: City, osm_counts: dict[str, int]) -> dict[str, Any]:
     """The content of metadata.json: synthetic flag, seed, frame, counts, file list."""
-    lon, lat = local_to_wgs84(np.array([0.0, WIDTH]), np.array([0.0, HEIGHT]))
+    y_south = TOWN_BOX[1]
+    lon, lat = local_to_wgs84(np.array([0.0, WIDTH]), np.array([y_south, HEIGHT]))
     t = city.population.table
     fac = city.facilities
     counts = {
         "streets": len(city.boundaries.streets),
         "communities": len(city.boundaries.communities),
+        "city_communities": city.n_city,
+        "villages": len(city.town.villages),
+        "circles": len(city.circles),
         "households": int(t["户数"].sum()),
         "residents": int(t["常住人口"].sum()),
         "aged_60_plus": int(t["60岁以上人口"].sum()),
@@ -242,14 +317,18 @@ def metadata(city: City, osm_counts: dict[str, int]) -> dict[str, Any]:
         "working_crs": WORKING_CRS,
         "district": DISTRICT_NAME,
         "district_code": DISTRICT_CODE,
-        "frame_epsg4549": [X0, Y0, X0 + WIDTH, Y0 + HEIGHT],
+        "frame_epsg4549": [X0, Y0 + y_south, X0 + WIDTH, Y0 + HEIGHT],
+        "city_frame_epsg4549": [X0, Y0, X0 + WIDTH, Y0 + HEIGHT],
         "bbox_wgs84": [round(float(v), 7) for v in (lon[0], lat[0], lon[1], lat[1])],
         "counts": counts,
-        "facility_counts": {k: int((fac["category"] == k).sum()) for k in PLAN},
+        "facility_counts": {k: int((fac["category"] == k).sum()) for k in ALL_CATEGORIES},
         "files": {
             "osm": "sample/sample_city.osm",
             "streets": "boundaries/streets.gpkg",
             "communities": "boundaries/communities.gpkg",
+            "villages": "boundaries/villages.gpkg",
+            "village_points": "sample/villages_points.csv",
+            "circles": "boundaries/circles.gpkg",
             "community_table": "sample/communities.csv",
             "facilities": "sample/facilities_amap.csv",
             "study": "sample/study.toml",
@@ -267,8 +346,9 @@ def write_all(city: City, out: Path) -> dict[str, Any]:
     osm_counts = write_osm(city, sample / "sample_city.osm")
     write_boundaries(city, bounds)
     write_csv(city.population.table, sample / "communities.csv")
-    write_csv(city.facilities[AMAP_COLUMNS], sample / "facilities_amap.csv")
-    (sample / "study.toml").write_text(STUDY_TOML, encoding="utf-8", newline="\n")
+    write_csv(city.facilities[FACILITY_COLUMNS], sample / "facilities_amap.csv")
+    write_csv(village_points(city), sample / "villages_points.csv")
+    (sample / "study.toml").write_text(study_toml(), encoding="utf-8", newline="\n")
     truth = ground_truth(city)
     meta = metadata(city, osm_counts)
     _dump_json(meta, sample / "metadata.json")
