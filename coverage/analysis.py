@@ -21,6 +21,7 @@ from tqdm import tqdm
 from . import categories, demand, engine, io, network, rules
 from .categories import CategoryTable
 from .config import Study, load_study
+from .errors import ConfigError
 from .network import WalkNetwork
 from .rules import Rule, RuleInputs, sensitivity
 
@@ -125,7 +126,7 @@ class StudyResult:
         """
         found = [r for r in self.rules if r.id == rule_id]
         if not found:
-            raise ValueError(
+            raise ConfigError(
                 f"No rule {rule_id!r} in this study; its rules are {', '.join(r.id for r in self.rules)}."
             )
         return sensitivity(self.rule_inputs(), found[0], param, values)

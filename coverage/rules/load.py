@@ -28,7 +28,10 @@ _RULE_KEYS = {
     "basis",
     "readings",
 }
-_NEED_KEYS = {"key", "name_zh", "name_en", "categories", "max_minutes", "max_distance_m", "source"}
+#: The fields a need of a ``walk_access_needs`` rule may have.
+NEED_FIELDS = frozenset(
+    {"key", "name_zh", "name_en", "categories", "max_minutes", "max_distance_m", "source"}
+)
 
 
 def default_rules_path() -> Path:
@@ -135,10 +138,10 @@ def _check_threshold(where: str, entry: Mapping[str, Any], params: Mapping[str, 
             at = f"{where}: need #{i} ({need.get('key', 'no key') if isinstance(need, Mapping) else need})"
             if not isinstance(need, Mapping):
                 raise ConfigError(f"{at}: expected a table with key, name_zh, categories.")
-            unknown = sorted(set(need) - _NEED_KEYS)
+            unknown = sorted(set(need) - NEED_FIELDS)
             if unknown:
                 raise ConfigError(
-                    f"{at}: unknown field(s) {unknown}; allowed: {sorted(_NEED_KEYS)}."
+                    f"{at}: unknown field(s) {unknown}; allowed: {sorted(NEED_FIELDS)}."
                 )
             for field in ("key", "name_zh", "categories"):
                 if not need.get(field):

@@ -26,6 +26,7 @@ import pandas as pd
 from ..errors import ConfigError
 from .inputs import Row, RuleInputs
 from .kinds import KINDS
+from .load import NEED_FIELDS
 from .model import Rule
 
 #: Columns of a sensitivity table, in order.
@@ -70,6 +71,8 @@ def with_params(rule: Rule, changes: Mapping[str, Any]) -> Rule:
                 f"Rule {rule.id} ({rule.kind}) has no parameter {parts[0]!r}; it takes "
                 f"{', '.join(sorted(known))}."
             )
+        if name == "speed" and value not in ("normal", "elderly"):
+            raise ConfigError(f"Rule {rule.id}: speed is 'normal' or 'elderly', not {value!r}.")
         if len(parts) == 1:
             params[name] = value
             if name in _PAIRED and value is not None:
@@ -84,6 +87,11 @@ def with_params(rule: Rule, changes: Mapping[str, Any]) -> Rule:
         if not found:
             keys = ", ".join(str(n.get("key")) for n in params["needs"])
             raise ConfigError(f"Rule {rule.id} has no need {parts[1]!r}; its needs are {keys}.")
+        if parts[2] not in NEED_FIELDS - {"key"}:
+            raise ConfigError(
+                f"Rule {rule.id}: a need has no field {parts[2]!r}; its fields are "
+                f"{', '.join(sorted(NEED_FIELDS - {'key'}))}."
+            )
         found[0][parts[2]] = value
         if parts[2] in _PAIRED:
             found[0].pop(_PAIRED[parts[2]], None)

@@ -387,7 +387,30 @@ def _solve(
 
 
 def streets_without(result: StudyResult, category: str) -> list[str]:
-    """The 街道 with no facility of ``category`` inside (the ones R2-style rules fail)."""
+    """The 街道 that need a facility of ``category``.
+
+    When an enabled street rule counts that category inside each 街道 (R2), these
+    are the streets it fails: a 居家养老服务中心 does not make a 街道 pass, and a
+    镇 the rule reports on its own is not asked for one. Otherwise, the 街道 with
+    no facility of the category inside.
+    """
+    table = result.rule_results
+    for rule in result.rules:
+        if (
+            rule.enabled
+            and rule.kind == "min_count_inside"
+            and rule.level == "street"
+            and rule.params.get("category") == category
+        ):
+            rows = table[(table["rule_id"] == rule.id) & (table["level"] == "street")]
+            failing = rows[rows["passed"].isin([False])]["unit_id"].astype(str)
+            logger.info(
+                "Per-street siting follows %s: %d 街道 fail it (%s)",
+                rule.id,
+                len(failing),
+                ", ".join(failing) or "none",
+            )
+            return list(failing)
     facilities = result.facilities[result.facilities["category"] == category]
     streets = result.streets
     has = set()
@@ -453,16 +476,8 @@ def _evaluate(
     distances: pd.DataFrame,
     nearest: pd.DataFrame,
 ) -> pd.DataFrame:
-    inputs = rules.RuleInputs(
-        communities=result.communities,
-        streets=result.streets,
-        community_table=result.community_table,
-        facilities=facilities,
-        residents=result.residents,
-        distances=distances,
-        nearest=nearest,
-        walk=result.study.walk,
-        category_names=result.categories.reason_names(),
+    inputs = replace(
+        result.rule_inputs(), facilities=facilities, distances=distances, nearest=nearest
     )
     return rules.evaluate(result.rules, inputs)
 
@@ -500,10 +515,14 @@ def with_new_facilities(
     distances[category] = found.distance_m[category].to_numpy()
     nearest[category] = found.facility_id[category].to_numpy()
     rule_results = _evaluate(result, facilities, distances, nearest)
+    inputs = replace(
+        result.rule_inputs(), facilities=facilities, distances=distances, nearest=nearest
+    )
     return replace(
         result,
         facilities=facilities,
         distances=distances,
         nearest=nearest,
         rule_results=rule_results,
+        reports={**result.reports, "sensitivity": rules.readings_table(result.rules, inputs)},
     )
