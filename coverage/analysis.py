@@ -41,7 +41,9 @@ class StudyResult:
     categories
         The facility category table the facilities were classified with.
     streets, communities
-        街道 and 社区 boundaries (see docs/design.md for columns).
+        街道 (with the 乡镇 of ``[inputs.townships]``) and 社区 boundaries (see
+        docs/design.md for columns); ``streets`` has ``street_type`` (街道, 镇,
+        乡, 园区 or 其他).
     community_table
         Households, residents and floor areas per 社区, indexed by community_id.
     facilities
@@ -68,10 +70,27 @@ class StudyResult:
         ``facilities_outside`` (facilities beyond the study area and its network
         buffer: a wrong ``crs`` setting?), ``overlapping_units`` (社区/街道 whose
         polygons overlap), ``sensitivity`` (each rule's headline under the other
-        readings its rule file declares: ``rules.readings_table``).
+        readings its rule file declares: ``rules.readings_table``),
+        ``units_read`` (what the unit readers assumed, repaired or assigned, by
+        ``layer``: e.g. a 街道 typed by default, a 行政村 given the 乡镇 it lies
+        in or lying outside every 乡镇).
     network
         The walking network the distances were measured on (for isochrones,
         siting and map context).
+    villages
+        行政村 polygons or points indexed by ``village_id`` (``village_id,
+        village_name, street_id, street_name, district, geometry``; points
+        where only 村委会 points were given), or None when the study has no
+        ``[inputs.villages]``.
+    circles
+        Planner-declared 便民生活圈 polygons indexed by ``circle_id``
+        (``circle_id, circle_name, status`` 已建/在建/规划, ``geometry``), or
+        None without ``[inputs.circles]``.
+    indicators
+        The planner-filled table of the plan's non-spatial targets, indexed by
+        ``indicator_id`` (``indicator_id, name_zh, target, actual, comparison,
+        unit, source, responsible, note``), or None without
+        ``[inputs.indicators]``.
     """
 
     study: Study
@@ -88,6 +107,9 @@ class StudyResult:
     log: tuple[str, ...]
     reports: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     network: WalkNetwork | None = None
+    villages: gpd.GeoDataFrame | None = None
+    circles: gpd.GeoDataFrame | None = None
+    indicators: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         judged = self.rule_results.dropna(subset=["passed"])
@@ -95,7 +117,9 @@ class StudyResult:
         tag = " (SAMPLE / 示例数据)" if self.study.synthetic else ""
         return (
             f"<StudyResult {self.study.name!r}{tag}: {len(self.streets)} 街道, "
-            f"{len(self.communities)} 社区, {len(self.facilities)} facilities, "
+            f"{len(self.communities)} 社区, "
+            + ("" if self.villages is None else f"{len(self.villages)} 行政村, ")
+            + f"{len(self.facilities)} facilities, "
             f"{len(self.residents)} resident points ({self.residents['population'].sum():,.0f} "
             f"residents); {len(judged)} rule results, {len(failing)} failing>"
         )
@@ -112,9 +136,9 @@ class StudyResult:
             nearest=self.nearest,
             walk=self.study.walk,
             category_names=self.categories.reason_names(),
-            villages=getattr(self, "villages", None),
-            circles=getattr(self, "circles", None),
-            indicators=getattr(self, "indicators", None),
+            villages=self.villages,
+            circles=self.circles,
+            indicators=self.indicators,
         )
 
     def sensitivity(self, rule_id: str, param: str, values: list[Any]) -> pd.DataFrame:
@@ -275,6 +299,9 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         nearest=nearest,
         walk=study.walk,
         category_names=table.reason_names(),
+        villages=units.villages,
+        circles=units.circles,
+        indicators=units.indicators,
     )
     results = rules.evaluate(rule_set, inputs)
     readings = rules.readings_table(rule_set, inputs)
@@ -300,10 +327,36 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "facilities_outside": read.outside,
             "overlapping_units": units.overlaps,
             "sensitivity": readings,
+            "units_read": _units_read(units),
             **gate_reports,
         },
         network=net,
+        villages=units.villages,
+        circles=units.circles,
+        indicators=units.indicators,
     )
+
+
+def _units_read(units: io.StudyUnits) -> pd.DataFrame:
+    """What the unit readers assumed, repaired or left out, one table (column ``layer``)."""
+    layers = {
+        "streets": units.streets,
+        "communities": units.communities,
+        "villages": units.villages,
+        "circles": units.circles,
+        "indicators": units.indicators,
+    }
+    frames = [
+        io.read_report(frame).assign(layer=name)
+        for name, frame in layers.items()
+        if frame is not None and frame.attrs.get("read_report")
+    ]
+    if not frames:
+        return io.read_report(pd.DataFrame()).assign(layer=pd.Series(dtype=object))[
+            ["layer", *io.read_report(pd.DataFrame()).columns]
+        ]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["layer", *[c for c in table.columns if c != "layer"]]]
 
 
 _STEPS = {

@@ -103,7 +103,14 @@ class WalkParams:
 
 @dataclass(frozen=True)
 class Study:
-    """A whole study, as read from its TOML file."""
+    """A whole study, as read from its TOML file.
+
+    ``townships`` (a second layer of 乡镇 polygons, read like the streets),
+    ``villages`` (行政村 polygons, or points in a layer or a 经度/纬度 table),
+    ``circles`` (planner-declared 便民生活圈 polygons with their 建设状态) and
+    ``indicators`` (the CSV/XLSX table of the plan's non-spatial targets) are
+    optional: None when the study file has no such input.
+    """
 
     path: Path
     name: str
@@ -120,6 +127,10 @@ class Study:
     categories_path: Path | None
     cache_dir: Path
     gates: GatesInput | None = None
+    townships: LayerInput | None = None
+    villages: LayerInput | None = None
+    circles: LayerInput | None = None
+    indicators: LayerInput | None = None
 
     @property
     def folder(self) -> Path:
@@ -137,6 +148,17 @@ _INPUT_KEYS = {
     "network",
     "buildings",
     "gates",
+    "townships",
+    "villages",
+    "circles",
+    "indicators",
+}
+#: The keys each optional unit input accepts (what its reader can use).
+_UNIT_KEYS: dict[str, set[str]] = {
+    "townships": {"path", "crs", "encoding", "layer", "columns"},
+    "villages": {"path", "crs", "encoding", "layer", "columns", "sheet"},
+    "circles": {"path", "crs", "encoding", "layer", "columns"},
+    "indicators": {"path", "encoding", "columns", "sheet"},
 }
 _GATE_KEYS = {"path", "compounds", "crs", "layer", "max_gate_distance_m", "detour_factor"}
 
@@ -150,10 +172,12 @@ def _check_keys(where: str, table: Mapping[str, Any], allowed: set[str], path: P
         )
 
 
-def _layer(where: str, raw: Any, folder: Path, path: Path) -> LayerInput:
+def _layer(
+    where: str, raw: Any, folder: Path, path: Path, allowed: set[str] = _LAYER_KEYS
+) -> LayerInput:
     if not isinstance(raw, Mapping) or "path" not in raw:
         raise ConfigError(f"{path}: [{where}] needs a 'path' to the file to read.")
-    _check_keys(where, raw, _LAYER_KEYS, path)
+    _check_keys(where, raw, allowed, path)
     columns = raw.get("columns", {})
     if not isinstance(columns, Mapping) or not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(
@@ -312,7 +336,18 @@ def load_study(path: str | Path) -> Study:
         ),
         cache_dir=_cache_dir(cache_raw, folder),
         gates=gates,
+        townships=_unit_input("townships", inputs, folder, path),
+        villages=_unit_input("villages", inputs, folder, path),
+        circles=_unit_input("circles", inputs, folder, path),
+        indicators=_unit_input("indicators", inputs, folder, path),
     )
+
+
+def _unit_input(key: str, inputs: Mapping[str, Any], folder: Path, path: Path) -> LayerInput | None:
+    """An optional unit input (``[inputs.townships]``...), or None when the study has none."""
+    if key not in inputs:
+        return None
+    return _layer(f"inputs.{key}", inputs[key], folder, path, _UNIT_KEYS[key])
 
 
 def _gates(raw: Any, folder: Path, path: Path, network: NetworkInput) -> GatesInput:

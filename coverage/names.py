@@ -23,12 +23,15 @@ RESULT_COLUMNS: Final = (
     "reason_en",
 )
 
-#: Administrative levels, from the smallest up, with their Chinese names.
+#: Levels a rule can judge, from the smallest up, with their Chinese names: the
+#: administrative levels (county-level units as the plan writes them, 县（市、区）),
+#: and the planner-declared 生活圈 beside the 社区.
 LEVELS: Final = {
     "community": "社区",
+    "circle": "生活圈",
     "village": "行政村",
     "street": "街道",
-    "district": "区县",
+    "district": "县（市、区）",
     "city": "市",
 }
 

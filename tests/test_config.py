@@ -89,3 +89,68 @@ def test_default_cache_folder_is_the_suites_temporary_one(tmp_path: Path) -> Non
     assert Path.home() / ".cache" not in cache.parents
     assert cache.name == "facility-coverage"
     assert Path(os.environ["XDG_CACHE_HOME"]) == cache.parent
+
+
+def test_optional_unit_inputs_default_to_none(tmp_path: Path) -> None:
+    study = load_study(_write(tmp_path))
+    assert study.townships is None and study.villages is None
+    assert study.circles is None and study.indicators is None
+
+
+UNITS = """
+[inputs.townships]
+path = "b/towns.gpkg"
+columns = { street_id = "乡镇代码" }
+[inputs.villages]
+path = "b/villages.csv"
+crs = "WGS84"
+sheet = "村"
+columns = { village_id = "村代码" }
+[inputs.circles]
+path = "b/circles.gpkg"
+layer = "circles"
+[inputs.indicators]
+path = "indicators.xlsx"
+sheet = "指标"
+"""
+
+
+def test_unit_inputs_are_read_with_their_paths_resolved(tmp_path: Path) -> None:
+    study = load_study(_write(tmp_path, UNITS))
+    assert study.townships is not None and study.villages is not None
+    assert study.circles is not None and study.indicators is not None
+    assert study.townships.path == (tmp_path / "b" / "towns.gpkg").resolve()
+    assert study.townships.columns == {"street_id": "乡镇代码"}
+    assert study.villages.path == (tmp_path / "b" / "villages.csv").resolve()
+    assert (study.villages.crs, study.villages.sheet) == ("WGS84", "村")
+    assert study.villages.columns == {"village_id": "村代码"}
+    assert study.circles.layer == "circles"
+    assert study.indicators.path == (tmp_path / "indicators.xlsx").resolve()
+    assert study.indicators.sheet == "指标"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # a table has no CRS or layer; a polygon layer has no sheet
+        (
+            '[inputs.indicators]\npath = "i.csv"\ncrs = "WGS84"',
+            "unknown key(s) ['crs'] in [inputs.indicators]",
+        ),
+        (
+            '[inputs.circles]\npath = "c.gpkg"\nsheet = "x"',
+            "unknown key(s) ['sheet'] in [inputs.circles]",
+        ),
+        (
+            '[inputs.villages]\npath = "v.gpkg"\nkind = "layer"',
+            "unknown key(s) ['kind'] in [inputs.villages]",
+        ),
+        ('[inputs.townships]\npat = "t.gpkg"', "[inputs.townships] needs a 'path'"),
+        ('[inputs.village]\npath = "v.gpkg"', "unknown key(s) ['village'] in [inputs]"),
+    ],
+)
+def test_unit_inputs_refuse_unknown_keys(tmp_path: Path, extra: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_study(_write(tmp_path, extra))
+    assert message in str(err.value)
+    assert "study.toml" in str(err.value)

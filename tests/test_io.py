@@ -86,7 +86,14 @@ def test_gbk_shapefile_without_cpg(tmp_path, caplog):
     assert streets["district"].tolist() == ["崇川区"] * 3
     assert streets.index.tolist() == STREETS["街道代码"]
     assert streets.index.name == "street_id"
-    assert list(streets.columns) == ["street_id", "street_name", "district", "geometry"]
+    assert list(streets.columns) == [
+        "street_id",
+        "street_name",
+        "district",
+        "street_type",
+        "geometry",
+    ]
+    assert streets["street_type"].tolist() == ["街道"] * 3  # 3206020xx: digits 7-9 = 00x
     assert streets.crs.to_epsg() == 4549
     assert "GB18030" in caplog.text
     assert any("GB18030" in n for n in streets.attrs["read_notes"])

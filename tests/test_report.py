@@ -57,7 +57,7 @@ def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:
         "说明",
         "社区",
         "街道",
-        "区县",
+        "县（市、区）",
         "全市",
         "敏感性 sensitivity",
         "规则说明",
@@ -184,7 +184,7 @@ def test_levels_beyond_the_rollup_get_their_own_rows_and_sheets(
     assert "  行政村 village" in text
     assert "  生活圈 circle" in text
     wb = load_workbook(report.write_results_xlsx(broader, tmp_path / "r.xlsx"))
-    assert wb.sheetnames[:7] == ["说明", "社区", "生活圈", "行政村", "街道", "区县", "全市"]
+    assert wb.sheetnames[:7] == ["说明", "社区", "生活圈", "行政村", "街道", "县（市、区）", "全市"]
     assert [r[0] for r in wb["行政村"].iter_rows(min_row=2, values_only=True)] == ["V1"]
 
 

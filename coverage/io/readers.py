@@ -40,12 +40,19 @@ from .layers import (
     read_vector,
     to_working,
 )
+from .street_types import street_types
 from .validate import check_ids, ids_to_str, map_columns, repair_polygons, require_fields
 
 logger = logging.getLogger(__name__)
 
 
-Level = Literal["street", "community"]
+Level = Literal["street", "community", "township"]
+
+_WHAT: Final = {
+    "street": "街道 (street) boundaries",
+    "township": "乡镇 (township) boundaries",
+    "community": "社区 (community) boundaries",
+}
 FacilityKind = Literal["table", "osm", "layer"]
 
 
@@ -70,20 +77,23 @@ def read_boundaries(
     encoding: str | None = None,
     layer: str | int | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read 街道 or 社区 boundaries (GeoJSON, GeoPackage, shapefile).
+    """Read 街道, 乡镇 or 社区 boundaries (GeoJSON, GeoPackage, shapefile).
 
     Parameters
     ----------
     path
         The file.
     level
-        ``"street"`` (街道) or ``"community"`` (社区).
+        ``"street"`` (街道), ``"township"`` (乡镇: a second township-level
+        layer, read like the streets, its rows typed 镇 unless something says
+        otherwise) or ``"community"`` (社区).
     working_crs
         The metric CRS of the study (EPSG:4549 in Nantong).
     columns
         ``{field: header}`` for headers the defaults do not recognise, e.g.
         ``{"community_id": "SQDM"}``. Defaults include 街道代码/街道名称,
-        社区代码/社区名称, 区县 and common English names.
+        乡镇代码/乡镇名称, 社区代码/社区名称, 区县, 街道类型 and common English
+        names.
     crs
         The file's CRS when it has none (a shapefile without .prj), or to
         override it; ``"GCJ-02"``/``"BD-09"`` for boundaries traced on Amap/Baidu.
@@ -96,10 +106,14 @@ def read_boundaries(
     -------
     geopandas.GeoDataFrame
         Indexed by ``street_id``/``community_id`` (str) with the columns of
-        design.md (``street_id, street_name, district`` or ``community_id,
-        community_name, street_id, street_name, district``, then
-        ``geometry``), in ``working_crs``. Missing optional columns are None.
-        Repaired geometries are listed in ``attrs["read_report"]``
+        design.md (``street_id, street_name, district, street_type`` or
+        ``community_id, community_name, street_id, street_name, district``,
+        then ``geometry``), in ``working_crs``. Missing optional columns are
+        None. ``street_type`` is one of 街道, 镇, 乡, 园区, 其他: from a type
+        column (街道类型, 乡镇类型, 类型), else the 区划代码 in ``street_id``
+        (``io.street_types.street_type_from_code``), else the name's ending,
+        else 街道 (镇 for ``"township"``). Repaired geometries, cleared type
+        values and assumed types are listed in ``attrs["read_report"]``
         (``read_report(gdf)``).
 
     Raises
@@ -112,38 +126,54 @@ def read_boundaries(
         coordinate range (degrees -> EPSG:4490/4326; 6-digit eastings ->
         EPSG:4549; 40xxxxxx eastings -> EPSG:4528).
     """
-    if level not in ("street", "community"):
-        raise ValueError(f"level must be 'street' or 'community', not {level!r}")
-    what = "街道 (street) boundaries" if level == "street" else "社区 (community) boundaries"
+    if level not in _WHAT:
+        raise ValueError(f"level must be 'street', 'township' or 'community', not {level!r}")
+    what = _WHAT[level]
     p = existing_file(path, what)
     working = metric_crs(working_crs)
     gdf, notes = read_vector(p, what=what, encoding=encoding, layer=layer)
-    aliases = STREET_ALIASES if level == "street" else COMMUNITY_ALIASES
-    id_field = f"{level}_id"
+    aliases = COMMUNITY_ALIASES if level == "community" else STREET_ALIASES
+    unit = "community" if level == "community" else "street"
+    id_field = f"{unit}_id"
     found = [c for c in gdf.columns if c != gdf.geometry.name]
     mapping = map_columns(found, aliases, columns, path=p, what=what)
     require_fields(mapping, [id_field], aliases, found, path=p, what=what)
 
     out = pd.DataFrame(index=gdf.index)
     for f in aliases:
+        if f == "street_type":
+            continue
         if f in mapping:
             out[f] = (
                 ids_to_str(gdf[mapping[f]]) if f.endswith("_id") else clean_str(gdf[mapping[f]])
             )
         else:
             out[f] = pd.Series([None] * len(gdf), index=gdf.index, dtype=object)
-    absent = [f for f in aliases if f not in mapping]
+    absent = [f for f in aliases if f not in mapping and f != "street_type"]
     if absent:
         logger.info("%s: no column for %s (left empty)", p, absent)
     check_ids(out[id_field], path=p, column=mapping[id_field], what=what)
+    type_issues: list[Issue] = []
+    if unit == "street":
+        out["street_type"], type_issues, type_notes = street_types(
+            out["street_id"],
+            out["street_name"],
+            clean_str(gdf[mapping["street_type"]]) if "street_type" in mapping else None,
+            column=mapping.get("street_type"),
+            path=p,
+            default="镇" if level == "township" else "街道",
+            warn_default=level == "street",
+        )
+        notes.extend(type_notes)
     result = gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     result, issues = repair_polygons(
-        result, out[id_field], path=p, what=what, names=out[f"{level}_name"]
+        result, out[id_field], path=p, what=what, names=out[f"{unit}_name"]
     )
     result = to_working(result, crs, working, path=p, what=what, notes=notes)
     result.index = pd.Index(result[id_field].to_numpy(), name=id_field, dtype=object)
     if issues:
         notes.append(f"{p.name}: {len(issues)} invalid polygon(s) repaired")
+    issues = sorted([*issues, *type_issues], key=lambda i: (i.row or 0, i.issue))
     logger.info("%s: %d %s read", p, len(result), what)
     attach_report(result, issues, notes)
     return result
