@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from tqdm import tqdm
 
 from . import categories, demand, engine, io, network, rules
@@ -238,6 +239,16 @@ def run_study(study: Study | str | Path, *, progress: bool = False) -> StudyResu
         package_logger.setLevel(previous_level)
 
 
+def _study_area(units: io.StudyUnits) -> Any:
+    """The 社区, the 街道/乡镇 and the 行政村 polygons together (a 镇's villages too)."""
+    parts = [units.communities.geometry.union_all(), units.streets.geometry.union_all()]
+    if units.villages is not None:
+        polygons = units.villages.geometry[units.villages.geom_type != "Point"]
+        if len(polygons):
+            parts.append(polygons.union_all())
+    return shapely.union_all(parts)
+
+
 def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     crs = study.working_crs
     step("inputs")
@@ -245,7 +256,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     rule_set = rules.load_rules(study.rules_path)
     logger.info("Study %s (working CRS %s)", study.name, crs)
     units = io.read_study_units(study)
-    area = units.communities.geometry.union_all()
+    area = _study_area(units)
     clip = area.buffer(study.network.clip_buffer_m)
     read = io.read_study_facilities(study, table, area)
     facilities = read.facilities

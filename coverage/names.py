@@ -39,9 +39,7 @@ LEVELS: Final = {
 ROLLUP_LEVELS: Final = ("community", "street", "district", "city")
 
 #: Level names as titles of sheets, legends and summaries (the city as 全市).
-LEVEL_TITLES: Final = {
-    level: "全市" if level == "city" else LEVELS[level] for level in ROLLUP_LEVELS
-}
+LEVEL_TITLES: Final = {level: "全市" if level == "city" else name for level, name in LEVELS.items()}
 
 #: What a rule outcome is called (Chinese, English), by status.
 STATUS_LABELS: Final = {

@@ -37,6 +37,7 @@ TEXT_FILES = [
     "sample/communities.csv",
     "sample/facilities_amap.csv",
     "sample/villages_points.csv",
+    "sample/indicators.csv",
     "sample/study.toml",
     "sample/metadata.json",
     "sample/ground_truth.json",

@@ -65,11 +65,18 @@ LEDGER_HEADERS = (
 )
 
 
-def rule_sort_key(rule_id: object) -> tuple[int, str]:
-    """Order rule ids naturally: R1, R2, ..., R9b, R10 (not R1, R10, R2)."""
+def rule_sort_key(rule_id: object) -> tuple[int, int, str]:
+    """Order rule ids naturally: R1, R2, ..., R9b, R10 (not R1, R10, R2), then the rest.
+
+    Other prefixes (GB presets) follow the plan's rules, and the planner-reported
+    indicators (N1, N2, ...) come last.
+    """
     text = str(rule_id)
-    match = re.match(r"[A-Za-z]*(\d+)", text)
-    return (int(match.group(1)) if match else 10**6), text
+    match = re.match(r"([A-Za-z]*)(\d+)", text)
+    if not match:
+        return 3, 10**6, text
+    rank = {"R": 0, "N": 2}.get(match.group(1).upper(), 1)
+    return rank, int(match.group(2)), text
 
 
 #: Levels a rule table can hold, in the order outputs show them (declared circles and

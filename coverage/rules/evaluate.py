@@ -97,7 +97,9 @@ def indicator_rows(indicators: pd.DataFrame) -> list[dict[str, Any]]:
             "unit_name": "全市 city",
             "rule_id": str(rec["indicator_id"]),
             "rule_name_zh": name,
-            "rule_name_en": f"planner-reported indicator: {name}",
+            "rule_name_en": str(
+                rec.get("name_en") or "planner-reported indicator (indicator table)"
+            ),
             "source": "" if pd.isna(rec.get("source")) else str(rec["source"]),
             "target": target,
             "value_unit": unit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -42,7 +43,7 @@ from .truth import ground_truth
 # [inputs.villages] and [inputs.circles] are issue 12's config keys. Until
 # facility_coverage.config accepts them the block is written commented out (the
 # demo must run); set this to True and regenerate once it does.
-DECLARE_RURAL_INPUTS = False
+DECLARE_RURAL_INPUTS = True
 RURAL_INPUTS = """\
 # 行政村 of 澜南镇 (polygons). Only points? Use villages_points.csv instead:
 #   path = "villages_points.csv", crs = "WGS84" (columns 经度, 纬度).
@@ -54,7 +55,38 @@ columns = { village_id = "村代码", village_name = "村名称", street_id = "�
 [inputs.circles]
 path = "../boundaries/circles.gpkg"
 columns = { circle_id = "生活圈编号", circle_name = "生活圈名称", status = "建设状态" }
+
+# the plan's non-spatial targets, filled in by the planner (a copy of the shipped
+# template coverage/rules/indicators_template.csv; fictional values, two left blank)
+[inputs.indicators]
+path = "indicators.csv"
 """
+
+#: Fictional reported values for the indicator template (SAMPLE); N3 and N13 stay blank
+#: so the ledger shows a target nobody has reported yet (未填报).
+INDICATOR_ACTUALS = {
+    "N1": 96.0,
+    "N2": 100.0,
+    "N4": 1.0,
+    "N5": 11.0,
+    "N6": 12.0,
+    "N7": 8.0,
+    "N8": 31200.0,
+    "N9": 8400.0,
+    "N10": 5300.0,
+    "N11": 6.0,
+    "N12": 3.0,
+}
+
+
+def indicators_table() -> pd.DataFrame:
+    """The shipped indicator template with the sample's fictional reported values."""
+    template = Path(str(resources.files("facility_coverage.rules") / "indicators_template.csv"))
+    table = pd.read_csv(template, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    table["actual"] = [
+        f"{INDICATOR_ACTUALS[i]:g}" if i in INDICATOR_ACTUALS else "" for i in table["indicator_id"]
+    ]
+    return table
 
 STUDY_TOML = """\
 # Study configuration of the bundled SYNTHETIC sample city (示例数据, not real data).
@@ -328,6 +360,7 @@ def metadata(city: City, osm_counts: dict[str, int]) -> dict[str, Any]:
             "communities": "boundaries/communities.gpkg",
             "villages": "boundaries/villages.gpkg",
             "village_points": "sample/villages_points.csv",
+            "indicators": "sample/indicators.csv",
             "circles": "boundaries/circles.gpkg",
             "community_table": "sample/communities.csv",
             "facilities": "sample/facilities_amap.csv",
@@ -348,6 +381,7 @@ def write_all(city: City, out: Path) -> dict[str, Any]:
     write_csv(city.population.table, sample / "communities.csv")
     write_csv(city.facilities[FACILITY_COLUMNS], sample / "facilities_amap.csv")
     write_csv(village_points(city), sample / "villages_points.csv")
+    write_csv(indicators_table(), sample / "indicators.csv")
     (sample / "study.toml").write_text(study_toml(), encoding="utf-8", newline="\n")
     truth = ground_truth(city)
     meta = metadata(city, osm_counts)
