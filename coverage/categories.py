@@ -15,10 +15,13 @@ Examples
 'breakfast'
 >>> classify_osm_tags({"shop": "convenience", "name": "全家"}, table)
 'convenience_store'
+>>> classify_amap_match("修鞋配钥匙", None, None, table)
+Classification(key='repair', by='keyword', on='修鞋', excluded=None)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tomllib
@@ -38,38 +41,50 @@ logger = logging.getLogger(__name__)
 #: Allowed values of a category's ``group``.
 GROUPS: Final = ("basic", "quality", "elderly", "child", "health", "rural")
 
-_FIELDS: Final = {
-    "key",
-    "name_zh",
-    "name_en",
-    "group",
-    "priority",
-    "osm",
-    "amap_typecodes",
-    "keywords",
-    "match",
-    "source",
-}
 _REQUIRED: Final = ("key", "name_zh", "name_en", "group", "priority")
+_EXCLUDES: Final = ("exclude_keywords", "exclude_amap_typecodes", "exclude_osm")
+_FIELDS: Final = frozenset(
+    (*_REQUIRED, *_EXCLUDES, "osm", "amap_typecodes", "keywords", "match", "source")
+)
 _KEY_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 _TYPECODE_RE: Final = re.compile(r"^[0-9]{2,6}$")
 
 #: OSM objects with these tags are never classified by a name keyword alone
 #: (a road named 健身步道 is not a gym).
 _NOT_A_FACILITY_TAGS: Final = (
-    "highway",
-    "railway",
-    "waterway",
-    "boundary",
-    "route",
-    "natural",
-    "landuse",
-    "place",
-    "public_transport",
+    *("highway", "railway", "waterway", "boundary", "route"),
+    *("natural", "landuse", "place", "public_transport"),
 )
 
 OsmCondition = tuple[str, str]
 OsmRule = tuple[OsmCondition, ...]
+
+
+ClassifiedBy = Literal["attribute", "amap_code", "osm_tag", "keyword"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """How one facility was classified (the ``classified_by``/``classified_on`` columns).
+
+    Attributes
+    ----------
+    key
+        The category, or None when nothing matched.
+    by
+        ``"attribute"`` (the file's category column), ``"amap_code"``,
+        ``"osm_tag"`` or ``"keyword"``; None when unclassified.
+    on
+        What matched: ``"071200"``, ``"shop=greengrocer"``, ``"生鲜"``, ``"类别=养老服务中心"``;
+        for a ``match = "all"`` category keyword and code or tag (``"早餐 + 050301"``).
+    excluded
+        The first keyword match an exclusion ruled out (``"keyword 养老服务 of elderly_station ruled out by 公司"``).
+    """
+
+    key: str | None
+    by: ClassifiedBy | None = None
+    on: str | None = None
+    excluded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,10 @@ class Category:
         Name substrings (lower-cased for matching).
     match
         ``"any"``: tag/typecode or keyword; ``"all"``: tag/typecode and keyword.
+    exclude_keywords, exclude_amap_typecodes, exclude_osm
+        Veto the keyword route: a name (or type text) with one of these words,
+        a type code with one of these prefixes, or tags matching one of these
+        rules keep a keyword from classifying the record (tags and codes still do).
     source
         Where the definition comes from.
     """
@@ -108,28 +127,57 @@ class Category:
     amap_typecodes: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     match: Literal["any", "all"] = "any"
+    exclude_keywords: tuple[str, ...] = ()
+    exclude_amap_typecodes: tuple[str, ...] = ()
+    exclude_osm: tuple[OsmRule, ...] = ()
     source: str = ""
 
-    def matches_osm_tags(self, tags: Mapping[str, str]) -> bool:
-        """Whether any OSM rule of this category holds for ``tags``."""
-        for rule in self.osm:
-            if all((k in tags) and (v == "*" or tags[k] == v) for k, v in rule):
-                return True
-        return False
+    def matched_osm_rule(self, tags: Mapping[str, str]) -> str | None:
+        """The first OSM rule of this category that holds for ``tags`` (``"shop=repair"``), else None."""
+        return _first_rule(self.osm, tags)
 
-    def matches_typecode(self, typecode: str | None) -> bool:
-        """Whether an Amap type code (possibly ``"a|b"``) starts with one of the prefixes."""
-        if not typecode or not self.amap_typecodes:
-            return False
-        codes = [c.strip() for c in str(typecode).split("|")]
-        return any(c.startswith(p) for c in codes for p in self.amap_typecodes)
+    def matched_typecode(self, typecode: str | None) -> str | None:
+        """The first code of ``typecode`` (possibly ``"a|b"``) with one of the prefixes, else None."""
+        return _first_code(self.amap_typecodes, typecode)
+
+    def matched_keyword(self, *texts: str | None) -> str | None:
+        """The first keyword occurring in ``texts`` (case-insensitive), else None."""
+        return _first_word(self.keywords, texts)
+
+    def keyword_veto(
+        self, texts: tuple[str | None, ...], typecode: str | None, tags: Mapping[str, str]
+    ) -> str | None:
+        """What rules out this category's keywords for a record (a word, code or tag), else None."""
+        return (
+            _first_word(self.exclude_keywords, texts)
+            or _first_code(self.exclude_amap_typecodes, typecode)
+            or _first_rule(self.exclude_osm, tags)
+        )
 
     def matches_keyword(self, *texts: str | None) -> bool:
         """Whether any keyword occurs in any of ``texts`` (case-insensitive)."""
-        if not self.keywords:
-            return False
-        lowered = [t.lower() for t in texts if isinstance(t, str) and t]
-        return any(kw in t for kw in self.keywords for t in lowered)
+        return self.matched_keyword(*texts) is not None
+
+
+def _first_rule(rules: tuple[OsmRule, ...], tags: Mapping[str, str]) -> str | None:
+    for rule in rules:
+        if all((k in tags) and (v == "*" or tags[k] == v) for k, v in rule):
+            return " + ".join(f"{k}={tags[k]}" for k, _ in rule)
+    return None
+
+
+def _first_code(prefixes: tuple[str, ...], typecode: str | None) -> str | None:
+    if not typecode or not prefixes:
+        return None
+    codes = [c.strip() for c in str(typecode).split("|")]
+    return next((c for c in codes if c.startswith(prefixes)), None)
+
+
+def _first_word(words: tuple[str, ...], texts: tuple[str | None, ...]) -> str | None:
+    if not words:
+        return None
+    lowered = [t.lower() for t in texts if isinstance(t, str) and t]
+    return next((w for w in words if any(w in t for t in lowered)), None)
 
 
 @dataclass(frozen=True)
@@ -203,32 +251,29 @@ def _str_list(path: str, where: str, field: str, value: Any) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _osm_rules(path: str, where: str, value: Any) -> tuple[OsmRule, ...]:
+def _is_rule(rule: Any) -> bool:
+    pairs = isinstance(rule, list) and all(isinstance(c, list) and len(c) == 2 for c in rule)
+    return pairs and len(rule) > 0 and all(isinstance(x, str) and x for c in rule for x in c)
+
+
+def _osm_rules(path: str, where: str, value: Any, field: str = "osm") -> tuple[OsmRule, ...]:
     example = 'e.g. [[["shop", "convenience"]], [["amenity", "social_facility"], ["social_facility:for", "senior"]]]'
     if not isinstance(value, list):
-        raise _fail(path, where, "osm", f"expected a list of rules, {example}; got {value!r}.")
-    rules: list[OsmRule] = []
+        raise _fail(path, where, field, f"expected a list of rules, {example}; got {value!r}.")
     for i, rule in enumerate(value):
-        ok = (
-            isinstance(rule, list)
-            and len(rule) > 0
-            and all(
-                isinstance(cond, list)
-                and len(cond) == 2
-                and all(isinstance(x, str) and x for x in cond)
-                for cond in rule
-            )
-        )
-        if not ok:
-            raise _fail(
-                path,
-                where,
-                "osm",
-                f"rule #{i + 1} must be a non-empty list of [tag, value] pairs, {example}; "
-                f"got {rule!r}.",
-            )
-        rules.append(tuple((str(c[0]), str(c[1])) for c in rule))
-    return tuple(rules)
+        if not _is_rule(rule):
+            msg = f"rule #{i + 1} must be a non-empty list of [tag, value] pairs, {example}"
+            raise _fail(path, where, field, f"{msg}; got {rule!r}.")
+    return tuple(tuple((str(c[0]), str(c[1])) for c in rule) for rule in value)
+
+
+def _typecodes(path: str, where: str, field: str, value: Any) -> tuple[str, ...]:
+    codes = _str_list(path, where, field, value)
+    for code in codes:
+        if not _TYPECODE_RE.match(code):
+            msg = "is not a type-code prefix (2-6 digits, as text with its leading zeros"
+            raise _fail(path, where, field, f'{code!r} {msg}, e.g. "060200" or "0500").')
+    return codes
 
 
 def _category(path: str, index: int, raw: Any) -> Category:
@@ -260,17 +305,16 @@ def _category(path: str, index: int, raw: Any) -> Category:
     match = raw.get("match", "any")
     if match not in ("any", "all"):
         raise _fail(path, where, "match", f"expected 'any' or 'all', got {match!r}.")
-    typecodes = _str_list(path, where, "amap_typecodes", raw.get("amap_typecodes", []))
-    for code in typecodes:
-        if not _TYPECODE_RE.match(code):
-            raise _fail(
-                path,
-                where,
-                "amap_typecodes",
-                f"{code!r} is not a type-code prefix (2-6 digits, as text with its leading "
-                'zeros, e.g. "060200" or "0500").',
-            )
-    keywords = tuple(k.lower() for k in _str_list(path, where, "keywords", raw.get("keywords", [])))
+
+    def words(field: str) -> tuple[str, ...]:
+        return tuple(k.lower() for k in _str_list(path, where, field, raw.get(field, [])))
+
+    def codes(field: str) -> tuple[str, ...]:
+        return _typecodes(path, where, field, raw.get(field, []))
+
+    typecodes = codes("amap_typecodes")
+
+    keywords = words("keywords")
     osm = _osm_rules(path, where, raw.get("osm", []))
     if match == "all" and not keywords:
         raise _fail(path, where, "match", "'all' needs at least one keyword.")
@@ -288,6 +332,9 @@ def _category(path: str, index: int, raw: Any) -> Category:
         amap_typecodes=typecodes,
         keywords=keywords,
         match=match,
+        exclude_keywords=words("exclude_keywords"),
+        exclude_amap_typecodes=codes("exclude_amap_typecodes"),
+        exclude_osm=_osm_rules(path, where, raw.get("exclude_osm", []), "exclude_osm"),
         source=str(raw.get("source", "")),
     )
 
@@ -341,21 +388,13 @@ def load_categories(path: str | Path | None = None) -> CategoryTable:
     seen_keys: dict[str, int] = {}
     seen_prio: dict[int, str] = {}
     for i, c in enumerate(cats):
+        entry = f"[[category]] #{i + 1} ({c.key!r})"
         if c.key in seen_keys:
-            raise _fail(
-                where,
-                f"[[category]] #{i + 1} ({c.key!r})",
-                "key",
-                f"duplicate of entry #{seen_keys[c.key] + 1}.",
-            )
+            raise _fail(where, entry, "key", f"duplicate of entry #{seen_keys[c.key] + 1}.")
         seen_keys[c.key] = i
         if c.priority in seen_prio:
-            raise _fail(
-                where,
-                f"[[category]] #{i + 1} ({c.key!r})",
-                "priority",
-                f"{c.priority} is already used by {seen_prio[c.priority]!r}; priorities must be unique.",
-            )
+            used = f"{c.priority} is already used by {seen_prio[c.priority]!r}"
+            raise _fail(where, entry, "priority", f"{used}; priorities must be unique.")
         seen_prio[c.priority] = c.key
     cats.sort(key=lambda c: c.priority)
     logger.debug("Read %d facility categories from %s", len(cats), where)
@@ -391,100 +430,134 @@ def normalise_typecode(value: object) -> str | None:
     return "|".join(codes) or None
 
 
-def classify_amap(
+def _decision(
+    c: Category, hit: str | None, word: str | None, by: ClassifiedBy
+) -> tuple[ClassifiedBy, str] | None:
+    """How ``c`` takes a record with tag/code ``hit`` and keyword ``word``, or None."""
+    if c.match == "all":
+        return ("keyword", f"{word} + {hit}") if hit and word else None
+    if hit:
+        return by, hit
+    return ("keyword", word) if word else None
+
+
+def _amap_step(
+    c: Category, code: str | None, texts: tuple[str | None, ...]
+) -> tuple[tuple[ClassifiedBy, str] | None, str | None]:
+    """(decision of ``c`` for one Amap record, the veto of its keyword if any)."""
+    word = c.matched_keyword(*texts)
+    veto = c.keyword_veto(texts, code, {}) if word else None
+    excluded = f"keyword {word} of {c.key} ruled out by {veto}" if veto else None
+    return _decision(c, c.matched_typecode(code), None if veto else word, "amap_code"), excluded
+
+
+def classify_amap_match(
     name: str | None,
     typecode: str | None,
     type_text: str | None,
     table: CategoryTable,
-) -> str | None:
-    """Category key of one Amap (or planner's list) record, or None.
+) -> Classification:
+    """How one Amap (or planner's list) record is classified.
 
     Parameters
     ----------
     name
         The facility name (名称).
     typecode
-        Amap type code(s) (类型编码), text; numbers lose their leading zero and
-        are padded back.
+        Amap type code(s) (类型编码); numbers that lost their leading zero are padded back.
     type_text
-        Amap type text (类型, e.g. "生活服务;家政服务;家政服务"); searched for
-        keywords like the name.
+        Amap type text (类型, e.g. "生活服务;家政服务;家政服务"), searched like the name.
     table
         The taxonomy.
 
     Returns
     -------
-    str | None
-        The matching category with the smallest priority, or None.
+    Classification
+        The matching category with the smallest priority, and what matched: the
+        type code (``amap_code``) before a keyword when both hold.
     """
     code = normalise_typecode(typecode)
-    name_s = _clean_text(name)
-    type_s = _clean_text(type_text)
+    texts = (_clean_text(name), _clean_text(type_text))
+    excluded = None
     for c in table:
-        by_code = c.matches_typecode(code)
-        by_word = c.matches_keyword(name_s, type_s)
-        if (c.match == "all" and by_code and by_word) or (
-            c.match == "any" and (by_code or by_word)
-        ):
-            return c.key
-    return None
+        decided, veto = _amap_step(c, code, texts)
+        excluded = excluded or veto
+        if decided:
+            return Classification(c.key, decided[0], decided[1], excluded)
+    return Classification(None, excluded=excluded)
 
 
-def classify_amap_frame(
+def classify_amap(
+    name: str | None, typecode: str | None, type_text: str | None, table: CategoryTable
+) -> str | None:
+    """Category key of one Amap record, or None (``classify_amap_match(...).key``)."""
+    return classify_amap_match(name, typecode, type_text, table).key
+
+
+def _contains(values: pd.Series, words: tuple[str, ...], *, codes: bool = False) -> np.ndarray:
+    if not words:
+        return np.zeros(len(values), dtype=bool)
+    alternatives = "|".join(re.escape(w) for w in words)
+    pattern = f"(?:^|\\|)(?:{alternatives})" if codes else alternatives
+    return values.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+
+
+def classify_amap_matches(
     df: pd.DataFrame,
     table: CategoryTable,
     *,
     name: str = "name",
     typecode: str = "typecode",
     type_text: str = "type",
-) -> pd.Series:
-    """Classify every row of a table (vectorised over categories).
+) -> pd.DataFrame:
+    """Classify every row of a table, with how each was classified.
 
-    Columns that are absent count as blank. Returns a Series of category keys
-    (None where nothing matched) aligned to ``df``.
+    Absent columns count as blank. Returns a DataFrame aligned to ``df`` with
+    ``category``, ``classified_by``, ``classified_on`` and ``excluded`` (the
+    fields of ``Classification``), row for row what ``classify_amap_match`` says.
     """
     n = len(df)
-
-    def column(col: str) -> pd.Series:
-        if col in df.columns:
-            return df[col].map(_clean_text).fillna("").astype(str).str.lower()
-        return pd.Series([""] * n, index=df.index, dtype=object)
-
-    names = column(name)
-    types = column(type_text)
-    codes = (
-        df[typecode].map(normalise_typecode).fillna("").astype(str)
-        if typecode in df.columns
-        else pd.Series([""] * n, index=df.index, dtype=object)
+    blank = pd.Series([""] * n, index=df.index, dtype=object)
+    names, types = (
+        df[col].map(_clean_text).fillna("").astype(str).str.lower() if col in df.columns else blank
+        for col in (name, type_text)
     )
-    result = pd.Series([None] * n, index=df.index, dtype=object)
+    codes = df[typecode].map(normalise_typecode).fillna("").astype(str) if typecode in df else blank
+    name_a, type_a, code_a = (v.to_numpy(dtype=object) for v in (names, types, codes))
+    result = [Classification(None)] * n
     unset = np.ones(n, dtype=bool)
     for c in table:
         if not unset.any():
             break
-        by_code = np.zeros(n, dtype=bool)
-        if c.amap_typecodes:
-            pattern = "(?:^|\\|)(?:" + "|".join(re.escape(p) for p in c.amap_typecodes) + ")"
-            by_code = codes.str.contains(pattern, regex=True).to_numpy(dtype=bool)
-        by_word = np.zeros(n, dtype=bool)
-        if c.keywords:
-            pattern = "|".join(re.escape(k) for k in c.keywords)
-            by_word = (
-                names.str.contains(pattern, regex=True) | types.str.contains(pattern, regex=True)
-            ).to_numpy(dtype=bool)
-        hit = (by_code & by_word) if c.match == "all" else (by_code | by_word)
-        hit &= unset
-        result[hit] = c.key
-        unset &= ~hit
-    return result
+        by_code = _contains(codes, c.amap_typecodes, codes=True)
+        maybe = by_code | _contains(names, c.keywords) | _contains(types, c.keywords)
+        for i in np.flatnonzero(maybe & unset):
+            decided, veto = _amap_step(c, code_a[i] or None, (name_a[i], type_a[i]))
+            excluded = result[i].excluded or veto
+            if decided:
+                result[i] = Classification(c.key, decided[0], decided[1], excluded)
+                unset[i] = False
+            elif veto:
+                result[i] = Classification(None, excluded=excluded)
+    return pd.DataFrame(
+        [dataclasses.astuple(r) for r in result],
+        index=df.index,
+        columns=["category", "classified_by", "classified_on", "excluded"],
+        dtype=object,
+    )
 
 
-def classify_osm_tags(tags: Mapping[str, str], table: CategoryTable) -> str | None:
-    """Category key of an OSM object from its tags, or None.
+def classify_amap_frame(df: pd.DataFrame, table: CategoryTable, **columns: str) -> pd.Series:
+    """Category keys of every row (None where nothing matched); ``classify_amap_matches``' first column."""
+    return classify_amap_matches(df, table, **columns)["category"]
 
-    Keywords are searched in every ``name*`` tag (``name``, ``name:zh``,
-    ``name:en``...). An object with a road, railway, land-use or similar tag is
-    never classified by its name alone.
+
+def classify_osm_match(tags: Mapping[str, str], table: CategoryTable) -> Classification:
+    """How an OSM object is classified from its tags.
+
+    Keywords are searched in every ``name*`` tag (``name``, ``name:zh``...). An
+    object with a road, railway, land-use or similar tag is never classified by
+    its name alone. A tag rule wins over a keyword of the same category.
 
     Parameters
     ----------
@@ -495,20 +568,30 @@ def classify_osm_tags(tags: Mapping[str, str], table: CategoryTable) -> str | No
 
     Returns
     -------
-    str | None
-        The matching category with the smallest priority, or None.
+    Classification
+        The matching category with the smallest priority and what matched
+        (``osm_tag`` such as ``"shop=greengrocer"``, or ``keyword``).
     """
-    names = [v for k, v in tags.items() if k == "name" or k.startswith("name:")]
+    names = tuple(v for k, v in tags.items() if k == "name" or k.startswith("name:"))
     name_only_ok = not any(t in tags for t in _NOT_A_FACILITY_TAGS)
+    excluded = None
     for c in table:
-        by_tag = c.matches_osm_tags(tags)
-        by_word = bool(names) and c.matches_keyword(*names)
-        if c.match == "all":
-            if by_tag and by_word:
-                return c.key
-        elif by_tag or (by_word and name_only_ok):
-            return c.key
-    return None
+        rule = c.matched_osm_rule(tags)
+        usable = rule is not None if c.match == "all" else name_only_ok
+        word = c.matched_keyword(*names) if usable else None
+        veto = c.keyword_veto(names, None, tags) if word else None
+        if veto:
+            excluded = excluded or f"keyword {word} of {c.key} ruled out by {veto}"
+            word = None
+        decided = _decision(c, rule, word, "osm_tag")
+        if decided:
+            return Classification(c.key, decided[0], decided[1], excluded)
+    return Classification(None, excluded=excluded)
+
+
+def classify_osm_tags(tags: Mapping[str, str], table: CategoryTable) -> str | None:
+    """Category key of an OSM object from its tags, or None (``classify_osm_match(...).key``)."""
+    return classify_osm_match(tags, table).key
 
 
 def osm_tag_keys(table: CategoryTable) -> frozenset[str]:

@@ -42,6 +42,10 @@ EXPECTED_KEYS = {
     "elderly_education",
     "fitness",
     "ecommerce_point",
+    "fresh_food_store",
+    "community_canteen",
+    "rural_ecommerce_centre",
+    "consumption_cluster",
 }
 
 
@@ -57,7 +61,7 @@ def shipped_text() -> str:
 
 def test_shipped_table(table):
     assert set(table.keys) == EXPECTED_KEYS
-    assert len(table) == 20
+    assert len(table) == 24
     prios = [c.priority for c in table]
     assert prios == sorted(prios)
     assert len(set(prios)) == len(prios)
@@ -72,8 +76,23 @@ def test_shipped_table(table):
         "elderly_education",
         "elderly_centre",
         "nursing_home",
+        "community_canteen",
         "elderly_station",
     )
+    assert table.in_group("rural") == (
+        "consumption_cluster",
+        "rural_ecommerce_centre",
+        "ecommerce_point",
+    )
+    # issue 12's names (SPEC "New facility categories")
+    assert table["fresh_food_store"].name_zh == "生鲜超市（菜店）"
+    assert table["community_canteen"].name_zh == "社区食堂（助餐点）"
+    assert table["ecommerce_point"].name_zh == "村电子商务服务点"
+    assert table["rural_ecommerce_centre"].name_zh == "农村电子商务综合服务中心"
+    assert table["consumption_cluster"].name_zh == "县域消费集聚区"
+    assert "fresh_food_store" in table.in_group("basic")
+    # every category says where it comes from
+    assert all(c.source for c in table)
     with pytest.raises(KeyError, match="no_such"):
         table["no_such"]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -168,10 +187,10 @@ def test_classify_frame_missing_columns(table):
         ({"shop": "convenience"}, "convenience_store"),
         ({"shop": "supermarket", "name": "Lidl"}, "supermarket"),
         ({"amenity": "marketplace"}, "vegetable_market"),
-        ({"shop": "greengrocer"}, "vegetable_market"),
+        ({"shop": "greengrocer"}, "fresh_food_store"),  # a 菜店, not a market
         ({"amenity": "pharmacy", "healthcare": "pharmacy"}, "pharmacy"),
         ({"amenity": "clinic"}, "health_station"),
-        ({"healthcare": "physiotherapist"}, "health_station"),
+        ({"healthcare": "physiotherapist"}, None),  # not a community health station
         ({"amenity": "kindergarten"}, "kindergarten"),
         ({"amenity": "childcare"}, "infant_care"),
         ({"amenity": "social_facility", "social_facility:for": "senior"}, "elderly_station"),
@@ -289,6 +308,21 @@ osm = [[["shop", "kiosk"]]]
         ('osm = [[["shop", "kiosk"]]]', "amap_typecodes = [60200]", r"field 'amap_typecodes'"),
         ('osm = [[["shop", "kiosk"]]]', 'amap_typecodes = ["6x"]', r"'6x' is not a type-code"),
         ('osm = [[["shop", "kiosk"]]]', "osm = []", r"no osm rule"),
+        (
+            'osm = [[["shop", "kiosk"]]]',
+            'osm = [[["shop", "kiosk"]]]\nexclude_amap_typecodes = ["17x"]',
+            r"field 'exclude_amap_typecodes': '17x' is not a type-code",
+        ),
+        (
+            'osm = [[["shop", "kiosk"]]]',
+            'osm = [[["shop", "kiosk"]]]\nexclude_osm = [["amenity", "cafe"]]',
+            r"field 'exclude_osm'.*rule #1",
+        ),
+        (
+            'osm = [[["shop", "kiosk"]]]',
+            'osm = [[["shop", "kiosk"]]]\nexclude_keywords = "公司"',
+            r"field 'exclude_keywords': expected a list",
+        ),
     ],
 )
 def test_malformed_entries(tmp_path, replace, by, match):

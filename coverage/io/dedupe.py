@@ -26,8 +26,14 @@ _ATTRIBUTES = (
     "beds",
     "nursing_beds",
     "childcare_places",
+    "inclusive_nursing_beds",
+    "nursery_class_places",
     "inclusive",
     "demonstration",
+    "comprehensive",
+    "provincial_inclusive",
+    "provincial_demonstration",
+    "function",
 )
 
 # Branch suffixes such as "（濠河店）" or "(Store 3)" say nothing about identity.

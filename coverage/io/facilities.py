@@ -1,7 +1,9 @@
 """Facility readers behind ``io.read_facilities``: tables (CSV/XLSX), point layers, OSM files.
 
 Each returns a ``FacilityRead``: the classified facilities in the working CRS
-and a report of every record corrected or left out, by row and name.
+(each with how it was classified, ``classified_by``/``classified_on``, and every
+attribute column, NA where the file has none) and a report of every record
+corrected or left out, by row and name.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import shapely
 
 from ..categories import (
     CategoryTable,
-    classify_amap_frame,
-    classify_osm_tags,
+    classify_amap_matches,
+    classify_osm_match,
     normalise_typecode,
     osm_tag_keys,
 )
 from ..errors import InputError
-from .facility_points import parse_coordinate_cells, points_from_coordinates
+from .facility_points import coordinate_cells, parse_coordinate_cells, points_from_coordinates
 from .issues import Issue, issues_frame
 from .layers import (
     CrsLike,
@@ -45,7 +47,6 @@ from .validate import (
     parse_bool,
     parse_cells,
     parse_non_negative,
-    require_fields,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,13 +67,26 @@ FACILITY_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "childcare_places": ("托位数", "托位", "childcare_places"),
     "inclusive": ("是否普惠", "普惠", "普惠性", "inclusive"),
     "demonstration": ("是否示范", "示范", "示范性", "demonstration"),
+    "function": ("功能", "机构类型", "设施功能", "服务类型", "function"),
+    "comprehensive": ("是否综合性", "综合性", "具备综合功能", "综合功能", "comprehensive"),
+    "inclusive_nursing_beds": ("普惠护理型床位数", "普惠性护理型床位", "普惠护理型床位"),
+    "nursery_class_places": ("托班托位数", "托班托位", "托班学位", "nursery_class_places"),
+    "provincial_inclusive": ("省级普惠性", "省级普惠", "是否省级普惠", "provincial_inclusive"),
+    "provincial_demonstration": ("省级示范性", "省级示范", "是否省级示范"),
 }
 
-
-_FACILITY_FLOATS: Final = ("floor_area_m2", "beds", "nursing_beds", "childcare_places")
-
-
-_FACILITY_BOOLS: Final = ("inclusive", "demonstration")
+#: The attributes of the facilities frame (design.md), by kind; absent columns are NA.
+FACILITY_FLOATS: Final = (
+    *("floor_area_m2", "beds", "nursing_beds", "childcare_places"),
+    *("inclusive_nursing_beds", "nursery_class_places"),
+)
+FACILITY_BOOLS: Final = (
+    *("inclusive", "demonstration", "comprehensive"),
+    *("provincial_inclusive", "provincial_demonstration"),
+)
+FACILITY_TEXTS: Final = ("function",)
+#: How each facility was classified (categories.Classification): after ``category``.
+CLASSIFICATION_COLUMNS: Final = ("category", "classified_by", "classified_on")
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,13 @@ def _stem_prefix(path: Path) -> str:
     return path.stem
 
 
+def absent_attributes(index: pd.Index) -> dict[str, pd.Series]:
+    """Every attribute column of the facilities frame, all NA, on ``index``."""
+    out = {f: pd.Series(np.nan, index=index, dtype="float64") for f in FACILITY_FLOATS}
+    out |= {f: pd.Series(pd.NA, index=index, dtype="boolean") for f in FACILITY_BOOLS}
+    return out | {f: pd.Series(None, index=index, dtype=object) for f in FACILITY_TEXTS}
+
+
 def _attributes(
     df: pd.DataFrame,
     mapping: Mapping[str, str],
@@ -116,16 +137,20 @@ def _attributes(
     names: pd.Series,
     issues: list[Issue],
 ) -> dict[str, pd.Series]:
-    """Optional facility attributes parsed from the mapped columns; bad cells cleared and reported."""
-    out: dict[str, pd.Series] = {}
-    for f in (*_FACILITY_FLOATS, *_FACILITY_BOOLS):
+    """Every facility attribute: parsed from its mapped column (bad cells cleared and reported), else NA."""
+    out = absent_attributes(df.index)
+    for f in FACILITY_TEXTS:
+        if f in mapping:
+            out[f] = clean_str(df[mapping[f]]).astype(object)
+    for f in (*FACILITY_FLOATS, *FACILITY_BOOLS):
         if f not in mapping:
             continue
         col = mapping[f]
+        floats = f in FACILITY_FLOATS
         parser: Callable[[object], float | bool | None] = (
-            parse_non_negative if f in _FACILITY_FLOATS else parse_bool
+            parse_non_negative if floats else parse_bool
         )
-        expected = "a number ≥ 0" if f in _FACILITY_FLOATS else "是/否, 1/0 or true/false"
+        expected = "a number ≥ 0" if floats else "是/否, 有/无, 1/0, Y/N or true/false"
         values = parse_cells(
             df[col],
             parser,
@@ -136,10 +161,7 @@ def _attributes(
             expected=expected,
             issues=issues,
         )
-        if f in _FACILITY_FLOATS:
-            out[f] = pd.Series(values, index=df.index, dtype="float64")
-        else:
-            out[f] = pd.Series(values, index=df.index, dtype="boolean")
+        out[f] = pd.Series(values, index=df.index, dtype="float64" if floats else "boolean")
     return out
 
 
@@ -152,8 +174,12 @@ def _categories_for(
     names: pd.Series,
     typecodes: pd.Series,
     issues: list[Issue],
-) -> pd.Series:
-    """Explicit category column first (key or name), else classification by name/typecode/type."""
+) -> pd.DataFrame:
+    """``category``, ``classified_by``, ``classified_on`` of every row.
+
+    An explicit category column (key or name) first, else classification by
+    name, type code and type text (``categories.classify_amap_matches``).
+    """
     frame = pd.DataFrame(
         {
             "name": names,
@@ -162,16 +188,16 @@ def _categories_for(
         },
         index=df.index,
     )
-    classified = classify_amap_frame(frame, categories)
-    result = classified.copy()
+    result = classify_amap_matches(frame, categories)
+    excluded = result.pop("excluded")
     explicit_col = mapping.get("category")
     explicit = clean_str(df[explicit_col]) if explicit_col else None
     for k in range(len(df)):
         value = None if explicit is None else explicit.iloc[k]
         if value is not None:
             key = categories.resolve(value)
+            result.iloc[k] = [key, "attribute", f"{explicit_col}={value}"] if key else None
             if key is None:
-                result.iloc[k] = None
                 issues.append(
                     Issue(
                         int(rows[k]),
@@ -184,9 +210,8 @@ def _categories_for(
                         "categories file",
                     )
                 )
-            else:
-                result.iloc[k] = key
-        elif classified.iloc[k] is None:
+        elif result["category"].iloc[k] is None:
+            why = f" ({excluded.iloc[k]})" if excluded.iloc[k] else ""
             issues.append(
                 Issue(
                     int(rows[k]),
@@ -195,39 +220,18 @@ def _categories_for(
                     "unclassified",
                     "not_included",
                     f"no category matches name {names.iloc[k]!r}, type code "
-                    f"{typecodes.iloc[k]!r}; add a category column or a keyword/type code to the "
-                    "categories file if it should count",
+                    f"{typecodes.iloc[k]!r}{why}; add a category column or a keyword/type "
+                    "code to the categories file if it should count",
                 )
             )
     return result
-
-
-def _coordinates(
-    df: pd.DataFrame,
-    mapping: Mapping[str, str],
-    *,
-    path: Path,
-    found: list[str],
-) -> tuple[pd.Series, pd.Series]:
-    """Raw lon/lat cells (from two columns, or one 'lon,lat' location column)."""
-    if "lon" in mapping and "lat" in mapping:
-        return df[mapping["lon"]], df[mapping["lat"]]
-    if "location" in mapping:
-        parts = clean_str(df[mapping["location"]]).str.split(r"[,，;\s]+", regex=True, n=1)
-        lon = parts.map(lambda x: x[0] if isinstance(x, list) and len(x) == 2 else None)
-        lat = parts.map(lambda x: x[1] if isinstance(x, list) and len(x) == 2 else None)
-        return lon, lat
-    require_fields(
-        mapping, ["lon", "lat"], FACILITY_ALIASES, found, path=path, what="facility list"
-    )
-    raise AssertionError  # pragma: no cover
 
 
 def _finish_facilities(
     *,
     ids: pd.Series,
     names: pd.Series,
-    category: pd.Series,
+    category: pd.DataFrame,
     keep: np.ndarray,
     geometry: gpd.GeoSeries,
     working: pyproj.CRS,
@@ -237,7 +241,7 @@ def _finish_facilities(
     data: dict[str, Any] = {
         "facility_id": ids.to_numpy(dtype=object),
         "name": names.to_numpy(dtype=object),
-        "category": category.to_numpy(dtype=object),
+        **{c: category[c].to_numpy(dtype=object) for c in category.columns},
         "source": np.full(len(ids), source, dtype=object),
     }
     for k, v in extra.items():
@@ -273,6 +277,16 @@ def _facility_read(
         logger.warning("%s (%s); see the read report", line, by_issue.value_counts().to_dict())
     else:
         logger.info(line)
+    cleared = report[report["action"] == "value_cleared"]
+    if len(cleared):
+        first = cleared.iloc[0]
+        logger.warning(
+            "%s: %d attribute value(s) cleared, e.g. row %s: %s; see the read report",
+            path.name,
+            len(cleared),
+            first["row"],
+            first["detail"],
+        )
     logger.debug("%s: facilities by category %s", path, counts)
     return FacilityRead(facilities=gdf, report=report, notes=tuple(notes), path=path)
 
@@ -364,7 +378,7 @@ def _classified_read(
     extra = _attributes(r.frame, r.mapping, r.rows, r.ids, r.names, issues)
     if "typecode" in r.mapping:
         extra = {"typecode": r.typecodes.astype(object), **extra}
-    keep = ok & category.notna().to_numpy()
+    keep = ok & category["category"].notna().to_numpy()
     gdf = _finish_facilities(
         ids=r.ids,
         names=r.names,
@@ -396,7 +410,9 @@ def facilities_from_table(
     records = _records(df, mapping, rows, path=path, first_row=2)
     ids, names = records.ids, records.names
     try:
-        lon_raw, lat_raw = _coordinates(df, mapping, path=path, found=found)
+        lon_raw, lat_raw = coordinate_cells(
+            df, mapping, aliases=FACILITY_ALIASES, path=path, found=found
+        )
     except InputError as exc:
         raise InputError(f"{exc}{sheet_hint(path, sheet)}") from None
     lon, lat, ok = parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
@@ -478,7 +494,7 @@ def facilities_from_osm(
     keys = sorted(osm_tag_keys(categories) | {"name", "name:zh"})
     ids: list[str] = []
     names: list[str | None] = []
-    cats: list[str] = []
+    cats: list[tuple[str | None, str | None, str | None]] = []
     geoms: list[shapely.Geometry] = []
     issues: list[Issue] = []
     notes: list[str] = []
@@ -487,12 +503,15 @@ def facilities_from_osm(
             if not (obj.is_node() or obj.is_way()):
                 continue
             tags = {t.k: t.v for t in obj.tags}
-            key = classify_osm_tags(tags, categories)
-            if key is None:
-                continue
+            got = classify_osm_match(tags, categories)
             name = tags.get("name:zh") or tags.get("name")
+            oid = f"osm-n{obj.id}" if obj.is_node() else f"osm-w{obj.id}"
+            if got.key is None:
+                if got.excluded:  # a keyword matched but was ruled out: say so
+                    why = f"no category matches its tags and name ({got.excluded})"
+                    issues.append(Issue(None, oid, name, "unclassified", "not_included", why))
+                continue
             if obj.is_node():
-                oid = f"osm-n{obj.id}"
                 if not obj.location.valid():
                     issues.append(
                         Issue(
@@ -507,7 +526,6 @@ def facilities_from_osm(
                     continue
                 geom = shapely.Point(obj.location.lon, obj.location.lat)
             else:
-                oid = f"osm-w{obj.id}"
                 coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
                 if len(coords) < len(obj.nodes) or not coords:
                     issues.append(
@@ -531,7 +549,7 @@ def facilities_from_osm(
                 )
             ids.append(oid)
             names.append(name)
-            cats.append(key)
+            cats.append((got.key, got.by, got.on))
             geoms.append(geom)
     except InputError:
         raise
@@ -546,17 +564,11 @@ def facilities_from_osm(
         shapely.centroid(arr),
         np.where(poly, shapely.centroid(shapely.get_exterior_ring(arr)), shapely.centroid(arr)),
     )
-    gdf = gpd.GeoDataFrame(
-        {
-            "facility_id": np.array(ids, dtype=object),
-            "name": np.array(names, dtype=object),
-            "category": np.array(cats, dtype=object),
-            "source": np.full(len(ids), source or "osm", dtype=object),
-        },
-        geometry=points,
-        crs=working,
-    )
-    gdf.index = pd.Index(gdf["facility_id"].to_numpy(), name="facility_id", dtype=object)
-    if issues:
-        logger.warning("%s: %d OSM objects left out (incomplete in the extract)", path, len(issues))
+    index = pd.Index(ids, name="facility_id", dtype=object)
+    how = pd.DataFrame(cats, index=index, columns=list(CLASSIFICATION_COLUMNS), dtype=object)
+    data: dict[str, Any] = {"facility_id": index.to_numpy(), "name": np.array(names, dtype=object)}
+    data |= {c: how[c].to_numpy() for c in CLASSIFICATION_COLUMNS}
+    data["source"] = np.full(len(ids), source or "osm", dtype=object)
+    data |= absent_attributes(index)
+    gdf = gpd.GeoDataFrame(data, index=index, geometry=points, crs=working)
     return _facility_read(gdf, issues, notes, path)

@@ -1,4 +1,4 @@
-"""Points from the coordinate cells of a facility table: parsed, checked, converted.
+"""Points from the coordinate cells of a facility table: found, parsed, checked, converted.
 
 Cells that are blank or text, coordinates in the wrong order, at (0, 0) or
 outside the area of the declared CRS are corrected or left out, each with an
@@ -8,6 +8,7 @@ outside the area of the declared CRS are corrected or left out, each with an
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,10 +21,36 @@ from .. import crs as _crs
 from ..errors import CRSError
 from .crs_sniff import sniff_crs_hint
 from .issues import Issue
-from .layers import CrsLike
-from .validate import parse_number
+from .layers import CrsLike, clean_str
+from .validate import parse_number, require_fields
 
 logger = logging.getLogger(__name__)
+
+
+def coordinate_cells(
+    df: pd.DataFrame,
+    mapping: Mapping[str, str],
+    *,
+    aliases: Mapping[str, tuple[str, ...]],
+    path: Path,
+    found: list[str],
+) -> tuple[pd.Series, pd.Series]:
+    """Raw lon/lat cells (from two columns, or one 'lon,lat' location column).
+
+    Raises
+    ------
+    InputError
+        When the table has neither (naming the headers found and accepted).
+    """
+    if "lon" in mapping and "lat" in mapping:
+        return df[mapping["lon"]], df[mapping["lat"]]
+    if "location" in mapping:
+        parts = clean_str(df[mapping["location"]]).str.split(r"[,，;\s]+", regex=True, n=1)
+        lon = parts.map(lambda x: x[0] if isinstance(x, list) and len(x) == 2 else None)
+        lat = parts.map(lambda x: x[1] if isinstance(x, list) and len(x) == 2 else None)
+        return lon, lat
+    require_fields(mapping, ["lon", "lat"], aliases, found, path=path, what="facility list")
+    raise AssertionError  # pragma: no cover
 
 
 def parse_coordinate_cells(

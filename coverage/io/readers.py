@@ -219,7 +219,8 @@ def read_facilities(
         ``{field: header}`` for headers the defaults do not recognise
         (fields: ``facility_id, name, lon, lat, location, typecode, type,
         category, floor_area_m2, beds, nursing_beds, childcare_places,
-        inclusive, demonstration``).
+        inclusive_nursing_beds, nursery_class_places, inclusive, demonstration,
+        comprehensive, provincial_inclusive, provincial_demonstration, function``).
     encoding
         A CSV's or shapefile's encoding; by default detected.
     sheet
@@ -235,8 +236,10 @@ def read_facilities(
     FacilityRead
         ``.facilities``: indexed by ``facility_id`` (the id column if any, else
         ``<file stem>-<spreadsheet row>``, or ``osm-n123``/``osm-w456``), with
-        ``facility_id, name, category, source, geometry`` and the optional
-        attribute columns present in the file; ``.report``: rows left out or
+        ``facility_id, name, category, classified_by, classified_on, source``,
+        every attribute column (NA where the file has none) and ``geometry``;
+        ``classified_by`` is ``attribute`` (the category column), ``amap_code``,
+        ``osm_tag`` or ``keyword``, ``classified_on`` what matched; ``.report``: rows left out or
         corrected (bad, swapped or out-of-range coordinates, unclassified
         rows, unknown categories, unreadable attribute values), by row number
         and name.
