@@ -42,12 +42,17 @@ def write_study_outputs(
 
 
 def rule_changes(before: StudyResult, after: StudyResult) -> pd.DataFrame:
-    """Rule results whose value differs once the proposed sites are built."""
+    """Rule results whose value differs once the proposed sites are built.
+
+    A unit not evaluated before and after (a 镇 under R2) has not changed.
+    """
     key = ["rule_id", "level", "unit_id"]
     changes = before.rule_results[[*key, "unit_name", "rule_name_zh", "value", "passed"]].merge(
         after.rule_results[[*key, "value", "passed"]], on=key, suffixes=("_before", "_after")
     )
-    return changes[changes["value_before"].ne(changes["value_after"])]
+    before_v, after_v = changes["value_before"], changes["value_after"]
+    same = (before_v == after_v) | (before_v.isna() & after_v.isna())
+    return changes[~same]
 
 
 def write_site_outputs(

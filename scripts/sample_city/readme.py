@@ -192,7 +192,7 @@ def _facilities(c: dict[str, Any], m: dict[str, Any]) -> list[str]:
         "breakfast": "050300/050100 + 早餐/包子",
         "housekeeping": "070000 + 家政",
         "repair": "070000 + 维修",
-        "photo_print": "070900 + 文印/图文",
+        "photo_print": "071300 + 文印/图文",
         "health_station": "090300/090102 + 社区卫生服务",
         "infant_care": "070000/141200 + 托育/托儿所",
         "elderly_centre": "070000 + 养老服务中心",
