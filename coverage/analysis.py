@@ -316,6 +316,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     )
     results = rules.evaluate(rule_set, inputs)
     readings = rules.readings_table(rule_set, inputs)
+    counted = rules.counted_facilities(rule_set, inputs)
     step.done()
     return StudyResult(
         study=study,
@@ -338,6 +339,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "facilities_outside": read.outside,
             "overlapping_units": units.overlaps,
             "sensitivity": readings,
+            "counted_facilities": counted,
             "units_read": _units_read(units),
             **gate_reports,
         },

@@ -303,8 +303,11 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
         wb, sensitivity_of(result), proxies=proxy_rules(result), synthetic=study.synthetic
     )
 
+    basis = {r.id: r.basis for r in result.rules}
     rules = wb.create_sheet("规则说明")
-    rules.append(["规则编号", "规则名称", "Rule", "依据", "评估层级", "目标", "计量单位"])
+    rules.append(
+        ["规则编号", "规则名称", "Rule", "依据", "评估层级", "目标", "计量单位", "阈值来源 basis"]
+    )
     for rule_id, sub in _by_rule(table):
         first = sub.iloc[0]
         levels = _levels_in(sub)
@@ -321,15 +324,37 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
                 "、".join(level_title(lv) for lv in levels),
                 targets,
                 cell(first["value_unit"]),
+                basis.get(str(rule_id), "规划人员填报 reported by the planner"),
             ]
         )
     format_sheet(rules)
+    _counted_sheet(wb, result)
 
     path = Path(path)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     logger.info("Wrote XLSX ledger %s", path)
     return path
+
+
+def _counted_sheet(wb: Any, result: StudyResult) -> None:
+    """计入设施: each centre an attribute rule (R2) looked at, whether it counted and how."""
+    counted = result.reports.get("counted_facilities")
+    if counted is None or counted.empty:
+        return
+    ws = wb.create_sheet("计入设施 counted")
+    ws.append(["规则编号 rule", "设施编号 id", "名称 name", "是否计入 counts", "依据 how"])
+    for rec in counted.itertuples(index=False):
+        ws.append(
+            [
+                rec.rule_id,
+                rec.facility_id,
+                rec.name,
+                "计入 yes" if rec.counts else "不计入 no",
+                rec.how,
+            ]
+        )
+    format_sheet(ws)
 
 
 def write_results_csv(result: StudyResult, path: str | Path) -> Path:

@@ -12,6 +12,7 @@ reader, `evaluate` the tidy result table and `sensitivity` the same rules
 under other readings of their words.
 """
 
+from .access import counted_facilities as counted_facilities
 from .evaluate import evaluate as evaluate
 from .inputs import RuleInputs as RuleInputs
 from .kinds import KINDS as KINDS
@@ -31,6 +32,7 @@ __all__ = [
     "SENSITIVITY_COLUMNS",
     "Rule",
     "RuleInputs",
+    "counted_facilities",
     "default_rules_path",
     "describe_threshold",
     "evaluate",

@@ -237,6 +237,23 @@ def qualifying_facilities(rule: Rule, inp: RuleInputs) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["facility_id", "name", "counts", "how"])
 
 
+def counted_facilities(rules: Sequence[Rule], inp: RuleInputs) -> pd.DataFrame:
+    """For every enabled rule that decides by attribute (R2), each facility and how it counted.
+
+    Columns ``rule_id, facility_id, name, counts, how``: the outputs list the centres
+    counted by name only, and those left out (居家养老服务中心, marked 否).
+    """
+    frames = [
+        qualifying_facilities(rule, inp).assign(rule_id=rule.id)
+        for rule in rules
+        if rule.enabled and rule.kind == "min_count_inside" and rule.params.get("attribute")
+    ]
+    columns = ["rule_id", "facility_id", "name", "counts", "how"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
 def _min_count_inside(rule: Rule, inp: RuleInputs) -> list[Row]:
     p = rule.params
     category = p["category"]
