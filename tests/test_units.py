@@ -484,6 +484,8 @@ def test_level_names() -> None:
     assert ROLLUP_LEVELS == ("community", "street", "district", "city")
     assert LEVEL_TITLES == {
         "community": "社区",
+        "circle": "生活圈",
+        "village": "行政村",
         "street": "街道",
         "district": "县（市、区）",
         "city": "全市",

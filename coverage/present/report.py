@@ -23,6 +23,7 @@ from ..names import (
     LEVEL_TITLES,
     LEVELS,
     RESULT_COLUMNS,
+    ROLLUP_LEVELS,
     STATUS_LABELS,
     distance_col,
     facility_col,
@@ -292,7 +293,8 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
     format_sheet(about)
 
     # The roll-up levels always have a sheet; 生活圈 and 行政村 when the rules judged them.
-    levels = [lv for lv in LEVEL_ORDER if lv in LEVEL_TITLES or lv in set(table["level"])]
+    # The roll-up levels always; 生活圈 and 行政村 when the study has them.
+    levels = [lv for lv in LEVEL_ORDER if lv in ROLLUP_LEVELS or lv in set(table["level"])]
     for level in [*levels, *(lv for lv in _levels_in(table) if lv not in levels)]:
         ws = wb.create_sheet(level_title(level))
         ws.append(list(LEDGER_HEADERS))
