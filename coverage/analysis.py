@@ -264,7 +264,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     step("network")
     net = network.network_from_study(study, clip)
     step("residents")
-    placed = demand.demand_for_study(study, units.communities, units.community_table, area)
+    placed = demand.demand_for_study(study, units.communities, units.community_table, area, net)
     residents = placed.residents
 
     keys = [k for k in table.keys if k in set(facilities["category"])]

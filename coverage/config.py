@@ -108,8 +108,9 @@ class Study:
     ``townships`` (a second layer of 乡镇 polygons, read like the streets),
     ``villages`` (行政村 polygons, or points in a layer or a 经度/纬度 table),
     ``circles`` (planner-declared 便民生活圈 polygons with their 建设状态) and
-    ``indicators`` (the CSV/XLSX table of the plan's non-spatial targets) are
-    optional: None when the study file has no such input.
+    ``indicators`` (the CSV/XLSX table of the plan's non-spatial targets) and
+    ``uninhabited`` (polygons where nobody lives: water, parks; fallback residents
+    stay off them) are optional: None when the study file has no such input.
     """
 
     path: Path
@@ -131,6 +132,7 @@ class Study:
     villages: LayerInput | None = None
     circles: LayerInput | None = None
     indicators: LayerInput | None = None
+    uninhabited: LayerInput | None = None
 
     @property
     def folder(self) -> Path:
@@ -152,6 +154,7 @@ _INPUT_KEYS = {
     "villages",
     "circles",
     "indicators",
+    "uninhabited",
 }
 #: The keys each optional unit input accepts (what its reader can use).
 _UNIT_KEYS: dict[str, set[str]] = {
@@ -159,6 +162,7 @@ _UNIT_KEYS: dict[str, set[str]] = {
     "villages": {"path", "crs", "encoding", "layer", "columns", "sheet"},
     "circles": {"path", "crs", "encoding", "layer", "columns"},
     "indicators": {"path", "encoding", "columns", "sheet"},
+    "uninhabited": {"path", "crs", "encoding", "layer"},
 }
 _GATE_KEYS = {"path", "compounds", "crs", "layer", "max_gate_distance_m", "detour_factor"}
 
@@ -340,6 +344,7 @@ def load_study(path: str | Path) -> Study:
         villages=_unit_input("villages", inputs, folder, path),
         circles=_unit_input("circles", inputs, folder, path),
         indicators=_unit_input("indicators", inputs, folder, path),
+        uninhabited=_unit_input("uninhabited", inputs, folder, path),
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "coverage"
 
 #: Subpackages: one per step of the flow (docs/design.md).
-SUBPACKAGES = ("engine", "io", "network", "present", "rules", "siting")
+SUBPACKAGES = ("demand", "engine", "io", "network", "present", "rules", "siting")
 
 
 def _modules() -> dict[str, Path]:
