@@ -203,7 +203,7 @@ def _map_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _configure_logging(args: argparse.Namespace) -> None:
+def _configure_logging(args: argparse.Namespace) -> tuple[list[logging.Handler], int, bool]:
     # The terminal shows warnings and a progress bar; run_log.txt always has the INFO lines.
     levels = {0: logging.WARNING, 1: logging.INFO}
     level = logging.ERROR if args.quiet else levels.get(args.verbose, logging.DEBUG)
@@ -213,9 +213,17 @@ def _configure_logging(args: argparse.Namespace) -> None:
     # because run_study records INFO lines for the run log whatever the verbosity.
     handler.setLevel(level)
     root = logging.getLogger("facility_coverage")
+    before = (list(root.handlers), root.level, root.propagate)
     root.handlers[:] = [handler]
     root.setLevel(min(level, logging.INFO))
     root.propagate = False
+    return before
+
+
+def _restore_logging(before: tuple[list[logging.Handler], int, bool]) -> None:
+    # A caller that runs main() in-process (a notebook, a test) keeps its own logging.
+    root = logging.getLogger("facility_coverage")
+    root.handlers[:], root.level, root.propagate = before
 
 
 def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Namespace) -> list[Path]:
@@ -426,7 +434,14 @@ def _sensitivity(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
-    _configure_logging(args)
+    before = _configure_logging(args)
+    try:
+        return _main(args)
+    finally:
+        _restore_logging(before)
+
+
+def _main(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         print(
             f"错误 error: --out {args.out} is a file, not a folder; name a folder for the outputs "

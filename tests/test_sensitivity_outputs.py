@@ -248,7 +248,9 @@ def test_sensitivity_command_matches_an_independent_count(
     assert table["units_judged"].tolist()[1:] == [j for _, j in expected]
     assert table["setting"].tolist()[1:] == [f"max_minutes = {m}" for m in (10, 12, 15)]
     assert (table["data_note"] == "示例数据 SAMPLE").all()
-    assert (table["note_zh"].fillna("") == PROXY_NOTE_ZH).all() == _is_proxy(result)
+    assert (table["note_zh"].astype("string").fillna("") == PROXY_NOTE_ZH).all() == _is_proxy(
+        result
+    )
     ws = openpyxl.load_workbook(tmp_path / "sensitivity.xlsx")[SHEET]
     passing = [r[6] for r in ws.iter_rows(min_row=3, max_row=5, values_only=True)]
     assert passing == [p for p, _ in expected]
