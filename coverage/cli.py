@@ -222,8 +222,11 @@ def _configure_logging(args: argparse.Namespace) -> tuple[list[logging.Handler],
 
 def _restore_logging(before: tuple[list[logging.Handler], int, bool]) -> None:
     # A caller that runs main() in-process (a notebook, a test) keeps its own logging.
+    handlers, level, propagate = before
     root = logging.getLogger("facility_coverage")
-    root.handlers[:], root.level, root.propagate = before
+    root.handlers[:] = handlers
+    root.setLevel(level)  # setLevel, not .level: it clears the loggers' cached levels
+    root.propagate = propagate
 
 
 def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Namespace) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import geopandas as gpd
@@ -103,6 +104,17 @@ def test_bad_study_file_is_a_clear_error(
     err = capsys.readouterr().err
     assert "[inputs] section is missing" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_main_gives_the_caller_its_logging_back(tmp_path: Path) -> None:
+    # main() installs a terminal handler for its run; an in-process caller (a notebook,
+    # this suite) must not keep a handler on a stream that may be closed after the call.
+    package = logging.getLogger("facility_coverage")
+    before = (list(package.handlers), package.level, package.propagate)
+    bad = tmp_path / "study.toml"
+    bad.write_text("[study]\nname = 'x'\n", encoding="utf-8")
+    assert cli.main(["analyze", "--config", str(bad), "--out", str(tmp_path / "out"), "-v"]) == 2
+    assert (list(package.handlers), package.level, package.propagate) == before
 
 
 def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
