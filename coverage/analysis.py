@@ -140,6 +140,7 @@ class StudyResult:
             villages=self.villages,
             circles=self.circles,
             indicators=self.indicators,
+            city_name=self.study.city,
         )
 
     def sensitivity(self, rule_id: str, param: str, values: list[Any]) -> pd.DataFrame:
@@ -313,6 +314,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         villages=units.villages,
         circles=units.circles,
         indicators=units.indicators,
+        city_name=study.city,
     )
     results = rules.evaluate(rule_set, inputs)
     readings = rules.readings_table(rule_set, inputs)

@@ -24,6 +24,8 @@ FacilityKind = Literal["table", "osm", "layer"]
 DEFAULT_SPEED_M_PER_MIN = 80.0
 #: Elderly walking speed: 0.9 m/s (DOMAIN: about 0.8-1.0 m/s).
 DEFAULT_ELDERLY_SPEED_M_PER_MIN = 54.0
+#: What the whole study area is called when ``[study].city`` is not given.
+DEFAULT_CITY_NAME = "全市"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,10 @@ class Study:
     ``indicators`` (the CSV/XLSX table of the plan's non-spatial targets) and
     ``uninhabited`` (polygons where nobody lives: water, parks; fallback residents
     stay off them) are optional: None when the study file has no such input.
+    ``city`` is the name the whole study area goes by in every output (南通市;
+    ``DEFAULT_CITY_NAME`` 全市 when the study file gives none) and ``data_date``
+    the 数据时点 of the inputs as the planner writes it ("2024-12"; empty when
+    not given, and the outputs then say 未填写).
     """
 
     path: Path
@@ -133,6 +139,8 @@ class Study:
     circles: LayerInput | None = None
     indicators: LayerInput | None = None
     uninhabited: LayerInput | None = None
+    city: str = "全市"
+    data_date: str = ""
 
     @property
     def folder(self) -> Path:
@@ -242,7 +250,7 @@ def load_study(path: str | Path) -> Study:
     folder = path.parent
 
     study = raw.get("study", {})
-    _check_keys("study", study, {"name", "working_crs", "synthetic"}, path)
+    _check_keys("study", study, {"name", "working_crs", "synthetic", "city", "data_date"}, path)
     inputs = raw.get("inputs")
     if not isinstance(inputs, Mapping):
         raise ConfigError(f"{path}: the [inputs] section is missing.")
@@ -319,6 +327,8 @@ def load_study(path: str | Path) -> Study:
         name=str(study.get("name", path.stem)),
         working_crs=str(study.get("working_crs", "EPSG:4549")),
         synthetic=bool(study.get("synthetic", False)),
+        city=str(study.get("city", DEFAULT_CITY_NAME)).strip() or DEFAULT_CITY_NAME,
+        data_date=str(study.get("data_date", "")).strip(),
         streets=_layer("inputs.streets", inputs["streets"], folder, path),
         communities=_layer("inputs.communities", inputs["communities"], folder, path),
         community_table=(

@@ -53,7 +53,7 @@ def evaluate(rules: tuple[Rule, ...], inputs: RuleInputs) -> pd.DataFrame:
                 f"The indicator table uses rule id(s) {clash} as indicator_id; give the "
                 "indicators their own ids (e.g. N1, N2)."
             )
-        frames.append(pd.DataFrame(indicator_rows(inputs.indicators)))
+        frames.append(pd.DataFrame(indicator_rows(inputs.indicators, inputs.city_name)))
     if not frames:
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
     table = pd.concat(frames, ignore_index=True)
@@ -78,7 +78,7 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def indicator_rows(indicators: pd.DataFrame) -> list[dict[str, Any]]:
+def indicator_rows(indicators: pd.DataFrame, city_name: str = "全市") -> list[dict[str, Any]]:
     """The planner-filled non-spatial targets as city rows of the result table.
 
     An indicator without an actual value is *not evaluated* (未填报), so the
@@ -94,7 +94,7 @@ def indicator_rows(indicators: pd.DataFrame) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "level": "city",
             "unit_id": "city",
-            "unit_name": "全市 city",
+            "unit_name": city_name,
             "rule_id": str(rec["indicator_id"]),
             "rule_name_zh": name,
             "rule_name_en": str(

@@ -52,6 +52,9 @@ class RuleInputs:
         The planner-filled table of non-spatial targets (``indicator_id``,
         ``name_zh``, ``target``, ``actual``, ``comparison``, ``unit``,
         ``source``), or None.
+    city_name
+        What the whole study area is called in the rows and reasons (the study's
+        ``[study].city``, 南通市; 全市 when not given).
     """
 
     communities: gpd.GeoDataFrame
@@ -66,6 +69,7 @@ class RuleInputs:
     villages: gpd.GeoDataFrame | None = None
     circles: gpd.GeoDataFrame | None = None
     indicators: pd.DataFrame | None = None
+    city_name: str = "全市"
 
     def names(self, category: str) -> tuple[str, str]:
         """Chinese and English name of a category (its key when unknown)."""
@@ -109,7 +113,7 @@ class RuleInputs:
             return [
                 (str(d), str(d)) for d in sorted(self.communities["district"].dropna().unique())
             ]
-        return [("city", "全市 city")]
+        return [("city", self.city_name)]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -177,7 +177,7 @@ def _walk_access_needs(rule: Rule, inp: RuleInputs) -> list[Row]:
             "passed": passed,
             "shortfall": max(0, math.ceil(min_share * pop - covered - 1e-9)),
             "shortfall_unit": "residents 人",
-            "reason_zh": f"{'全市' if level == 'city' else name}{share:.0%}的居民步行可达全部"
+            "reason_zh": f"{name}{share:.0%}的居民步行可达全部"
             f"{len(needs)}项基本需求" + ("。" + gap_zh if gap_zh else ""),
             "reason_en": f"{share:.0%} of residents of {'the city' if level == 'city' else name} "
             f"reach all {len(needs)} basic needs" + (". " + gap_en if gap_en else ""),

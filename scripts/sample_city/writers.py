@@ -97,6 +97,9 @@ STUDY_TOML = """\
 name = "示例区 15分钟生活圈评估 (SAMPLE / 示例数据)"
 working_crs = "EPSG:4549"
 synthetic = true
+# What the whole study area is called in the outputs, and the 数据时点 of the inputs.
+city = "示例市"
+data_date = "2024-12（示例）"
 
 [inputs.streets]
 path = "../boundaries/streets.gpkg"
