@@ -6,6 +6,7 @@ it holds the order of the steps, not their logic.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Mapping
@@ -250,12 +251,53 @@ def _study_area(units: io.StudyUnits) -> Any:
     return shapely.union_all(parts)
 
 
+def _files_used(study: Study) -> list[tuple[str, Path]]:
+    """Every file the run reads, by its place in the study file, for the run log."""
+    layers = {
+        "streets": study.streets,
+        "communities": study.communities,
+        "community_table": study.community_table,
+        "buildings": study.buildings,
+        "townships": study.townships,
+        "villages": study.villages,
+        "circles": study.circles,
+        "indicators": study.indicators,
+        "uninhabited": study.uninhabited,
+    }
+    files = [
+        ("study", study.path),
+        ("rules", study.rules_path or rules.default_rules_path()),
+        (
+            "categories",
+            study.categories_path or Path(categories.__file__).with_name("categories.toml"),
+        ),
+    ]
+    files += [(f"inputs.{key}", layer.path) for key, layer in layers.items() if layer is not None]
+    files += [(f"inputs.facilities #{i + 1}", f.path) for i, f in enumerate(study.facilities)]
+    if study.network.path is not None:
+        files.append(("inputs.network", study.network.path))
+    return [(label, Path(path)) for label, path in files]
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256 (first 16 hex digits), or why there is none."""
+    if not path.is_file():
+        return "not a file"
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
 def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     crs = study.working_crs
     step("inputs")
     table = categories.load_categories(study.categories_path)
     rule_set = rules.load_rules(study.rules_path)
     logger.info("Study %s (working CRS %s)", study.name, crs)
+    for label, path in _files_used(study):
+        logger.info("File used / 使用文件 %s: %s (sha256 %s)", label, path, _sha256(path))
     units = io.read_study_units(study)
     area = _study_area(units)
     clip = area.buffer(study.network.clip_buffer_m)

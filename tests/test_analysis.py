@@ -7,12 +7,14 @@ it is an independent computation of what the tool must find.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import facility_coverage
 from facility_coverage import analysis, sample
 
 
@@ -254,3 +256,21 @@ def test_gates_bring_a_network_without_compound_roads_closer_to_the_truth(
     error_without = (no_roads.distances[cats] - result.distances[cats]).abs().median().median()
     error_with = (gated.distances[cats] - result.distances[cats]).abs().median().median()
     assert error_with < 0.7 * error_without
+
+
+def test_run_log_names_every_file_read_with_its_hash(result: analysis.StudyResult) -> None:
+    study = result.study
+    used = [line for line in result.log if "使用文件" in line]
+    expected = {
+        study.path,
+        Path(facility_coverage.__file__).parent / "rules" / "rules.toml",
+        Path(facility_coverage.__file__).parent / "categories.toml",
+        study.streets.path,
+        study.communities.path,
+        study.network.path,
+        *(f.path for f in study.facilities),
+    }
+    for path in expected:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+        assert any(f"{path} (sha256 {digest})" in line for line in used), path
+    assert any(line.startswith("INFO: File used / 使用文件 rules:") for line in used)
