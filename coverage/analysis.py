@@ -276,7 +276,7 @@ def _files_used(study: Study) -> list[tuple[str, Path]]:
     files += [(f"inputs.facilities #{i + 1}", f.path) for i, f in enumerate(study.facilities)]
     if study.network.path is not None:
         files.append(("inputs.network", study.network.path))
-    return [(label, Path(path)) for label, path in files]
+    return files
 
 
 def _sha256(path: Path) -> str:
@@ -296,8 +296,11 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     table = categories.load_categories(study.categories_path)
     rule_set = rules.load_rules(study.rules_path)
     logger.info("Study %s (working CRS %s)", study.name, crs)
+    digests: dict[Path, str] = {}  # one OSM file is often the network, buildings and POIs
     for label, path in _files_used(study):
-        logger.info("File used / 使用文件 %s: %s (sha256 %s)", label, path, _sha256(path))
+        if path not in digests:
+            digests[path] = _sha256(path)
+        logger.info("File used / 使用文件 %s: %s (sha256 %s)", label, path, digests[path])
     units = io.read_study_units(study)
     area = _study_area(units)
     clip = area.buffer(study.network.clip_buffer_m)

@@ -116,7 +116,7 @@ class Study:
     ``city`` is the name the whole study area goes by in every output (南通市;
     ``DEFAULT_CITY_NAME`` 全市 when the study file gives none) and ``data_date``
     the 数据时点 of the inputs as the planner writes it ("2024-12"; empty when
-    not given, and the outputs then say 未填写).
+    not given). No output shows ``data_date`` yet: the 台账 header (issue 13) will.
     """
 
     path: Path
@@ -139,7 +139,7 @@ class Study:
     circles: LayerInput | None = None
     indicators: LayerInput | None = None
     uninhabited: LayerInput | None = None
-    city: str = "全市"
+    city: str = DEFAULT_CITY_NAME
     data_date: str = ""
 
     @property

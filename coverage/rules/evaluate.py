@@ -78,7 +78,7 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def indicator_rows(indicators: pd.DataFrame, city_name: str = "全市") -> list[dict[str, Any]]:
+def indicator_rows(indicators: pd.DataFrame, city_name: str) -> list[dict[str, Any]]:
     """The planner-filled non-spatial targets as city rows of the result table.
 
     An indicator without an actual value is *not evaluated* (未填报), so the

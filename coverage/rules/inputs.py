@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ..config import WalkParams
+from ..config import DEFAULT_CITY_NAME, WalkParams
 from ..names import ROLLUP_LEVELS
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class RuleInputs:
     villages: gpd.GeoDataFrame | None = None
     circles: gpd.GeoDataFrame | None = None
     indicators: pd.DataFrame | None = None
-    city_name: str = "全市"
+    city_name: str = DEFAULT_CITY_NAME
 
     def names(self, category: str) -> tuple[str, str]:
         """Chinese and English name of a category (its key when unknown)."""
