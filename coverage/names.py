@@ -62,3 +62,14 @@ def time_col(category: str) -> str:
 def facility_col(category: str) -> str:
     """Column holding the id of the nearest facility of ``category``."""
     return f"nearest__{category}"
+
+
+#: Facility attributes as planners name them (the first alias the readers accept).
+ATTRIBUTE_NAMES_ZH: Final = {
+    "floor_area_m2": "建筑面积",
+    "beds": "床位数",
+    "nursing_beds": "护理型床位数",
+    "childcare_places": "托位数",
+    "inclusive_nursing_beds": "普惠护理型床位数",
+    "nursery_class_places": "托班托位数",
+}

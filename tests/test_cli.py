@@ -12,13 +12,14 @@ import pyogrio
 import pytest
 
 from facility_coverage import cli, sample
-from facility_coverage.present import report
+from facility_coverage.present import ledger
 
 OUTPUTS = {
     "coverage_map.html",
     "results.gpkg",
     "results.xlsx",
     "results.csv",
+    "read_report.csv",
     "report.html",
     "coverage_R1.png",
     "run_log.txt",
@@ -69,7 +70,7 @@ def test_demo_outputs_open_and_show_the_gaps(demo: Path) -> None:
         else [truth["street_without_elderly_centre"]["name"]]
     )
     assert sorted(streets.loc[streets["R2_pass"] == 0, "street_name"]) == expected
-    assert {"社区", "街道", "全市", "敏感性 sensitivity"} <= set(book.sheetnames)
+    assert {"指标汇总", "社区", "街道", "敏感性 sensitivity"} <= set(book.sheetnames)
     cells = [str(c) for row in book["街道"].iter_rows(values_only=True) for c in row if c]
     assert any(expected[0] in c for c in cells)
     assert any("未达标" in c for c in cells)
@@ -88,7 +89,7 @@ def test_a_failing_writer_leaves_the_output_folder_untouched(
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(report, "write_results_xlsx", broken)
+    monkeypatch.setattr(ledger, "write_results_xlsx", broken)
     with pytest.raises(OSError, match="disk full"):
         cli.main(["-q", "demo", "--out", str(tmp_path)])
     # The map and the GeoPackage were written before the XLSX failed, in staging: all gone.

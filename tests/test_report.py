@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from facility_coverage import InputError
 from facility_coverage.analysis import StudyResult
-from facility_coverage.present import cells, report
+from facility_coverage.present import cells, ledger, report
 
 
 @pytest.fixture
@@ -51,57 +51,40 @@ def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) 
 
 
 def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:
-    path = report.write_results_xlsx(result, tmp_path / "results.xlsx")
+    path = ledger.write_results_xlsx(result, tmp_path / "results.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == [
-        "说明",
-        "社区",
-        "街道",
-        "县（市、区）",
-        "全市",
-        "敏感性 sensitivity",
-        "规则说明",
-    ]
+    assert wb.sheetnames[:5] == ["说明", "指标汇总", "县（市、区）", "街道", "社区"]
     about = [c.value for row in wb["说明"].iter_rows() for c in row]
     assert "示例数据 SAMPLE" in about
     assert "测试研究 Test study" in about
     ws = wb["社区"]
-    header = [c.value for c in ws[1]]
-    assert header[:10] == [
-        "单位代码",
-        "单位名称",
-        "规则编号",
-        "规则名称",
-        "依据",
-        "数值",
-        "目标",
-        "是否达标",
-        "缺口",
-        "原因",
+    assert [c.value for c in ws[2]][:7] == [
+        "序号",
+        "县（市、区）",
+        "街道（乡镇）",
+        "街道代码",
+        "社区名称",
+        "社区代码",
+        "常住人口（人）",
     ]
-    assert ws.freeze_panes == "A2"
-    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert rows["C1"][7] == "达标"
-    assert rows["C2"][7] == "未达标"
-    assert rows["C4"][7] == "未评估"
-    assert rows["C4"][5] is None  # no value, not "nan"
-    assert rows["C2"][9] == "缺菜市场、药店"
-    city = list(wb["全市"].iter_rows(min_row=2, values_only=True))
-    assert city[0][:3] == ("320600", "南通市", "R1")
-    assert city[0][5:9] == (1, 100, "未达标", 99)
-    streets = {(r[0], r[2]): r[7] for r in wb["街道"].iter_rows(min_row=2, values_only=True)}
-    assert streets == {
-        ("S1", "R2"): "达标",
-        ("S2", "R2"): "未达标",
-        ("S1", "R3"): "未达标",
-        ("S2", "R3"): "达标",
-    }
-    rules = [r[0] for r in wb["规则说明"].iter_rows(min_row=2, values_only=True)]
-    assert rules == ["R1", "R2", "R3", "R7", "R10"]  # natural order, not R1, R10, R2
-    assert [(r[2], r[7]) for r in city] == [("R1", "未达标"), ("R10", "未评估")]
-    # Width of the reason column fits its longest CJK text (2 per wide character).
-    longest = max(cells.display_width(v) for v in [header[9], *[r[9] for r in rows.values()]])
-    assert ws.column_dimensions["J"].width >= longest
+    assert ws.freeze_panes == "H3"
+    rows = {r[5]: r for r in ws.iter_rows(min_row=3, values_only=True)}
+    # R1's columns: 现状, 差距, 是否达标
+    assert rows["C1"][9] == "达标"
+    assert rows["C2"][9] == "未达标"
+    assert rows["C4"][9] == "未评估"
+    assert rows["C4"][7] is None  # no value, not "nan"
+    assert rows["C2"][8] == 2  # shortfall
+    assert rows["C1"][6] == 600  # 100 + 200 + 300 residents
+    summary = {r[1]: r for r in wb["指标汇总"].iter_rows(min_row=2, values_only=True)}
+    assert list(summary) == ["R1", "R2", "R3", "R7", "R10"]  # natural order, not R1, R10, R2
+    assert summary["R1"][5:8] == (1, 99, "未达标")
+    assert summary["R10"][7] == "未评估"
+    streets = {r[3]: r for r in wb["街道"].iter_rows(min_row=3, values_only=True)}
+    header = [c.value for c in wb["街道"][2]]
+    status = [i for i, h in enumerate(header) if h == "是否达标"]
+    assert [streets["S1"][i] for i in status] == ["达标", "未达标"]  # R2, R3
+    assert [streets["S2"][i] for i in status] == ["未达标", "达标"]
 
 
 def test_display_width_counts_cjk_double() -> None:
@@ -119,17 +102,17 @@ def test_long_reasons_wrap_and_their_rows_grow(result: StudyResult, tmp_path: Pa
     long = "未声明生活圈，以达标社区数代替。" * 12
     table = result.rule_results.copy()
     table.loc[(table["level"] == "city") & (table["rule_id"] == "R1"), "reason_zh"] = long
-    path = report.write_results_xlsx(
+    path = ledger.write_results_xlsx(
         dataclasses.replace(result, rule_results=table), tmp_path / "r.xlsx"
     )
-    ws = load_workbook(path)["全市"]
-    reason = ws.cell(row=2, column=10)
+    ws = load_workbook(path)["指标汇总"]
+    reason = ws.cell(row=2, column=9)
     assert reason.value == long
     assert reason.alignment.wrap_text
-    assert ws.column_dimensions["J"].width == cells.MAX_COLUMN_WIDTH
-    lines = -(-cells.display_width(long) // (cells.MAX_COLUMN_WIDTH - 2))
+    width = ws.column_dimensions["I"].width
+    lines = -(-cells.display_width(long) // int(width - 2))
     assert ws.row_dimensions[2].height == 15 * lines
-    assert not ws.cell(row=3, column=10).alignment.wrap_text  # short reasons stay on one line
+    assert not ws.cell(row=3, column=9).alignment.wrap_text  # short reasons stay on one line
 
 
 def test_csv_has_bom_and_chinese_status(result: StudyResult, tmp_path: Path) -> None:
@@ -149,7 +132,7 @@ def test_summary_table(result: StudyResult) -> None:
     text = report.summary_table(result)
     lines = text.splitlines()
     assert lines[0].startswith("*** 示例数据 SAMPLE")
-    end = next(i for i, line in enumerate(lines) if line.startswith("R1 全市"))
+    end = next(i for i, line in enumerate(lines) if line.startswith(f"R1 {result.study.city}："))
     counts: dict[tuple[str, str], list[str]] = {}
     rule = ""
     for line in lines[3:end]:
@@ -162,7 +145,9 @@ def test_summary_table(result: StudyResult) -> None:
     assert counts["R7", "district"] == ["0", "1", "0"]
     assert counts["R10", "city"] == ["0", "0", "1"]
     assert list(dict.fromkeys(r for r, _ in counts)) == ["R1", "R2", "R3", "R7", "R10"]
-    assert lines[end] == "R1 全市一刻钟便民生活圈 city: 1 / 目标 target 100 → 未达标 fail"
+    assert lines[end] == (
+        f"R1 {result.study.city}：一刻钟便民生活圈 city: 1 / 目标 target 100 → 未达标 fail"
+    )
     assert lines[end + 1] == "  计数 counts: 个"
     # the sensitivity block follows (worked out from the rules: no report in this result)
     assert "R1 读法敏感性 sensitivity" in text
@@ -183,9 +168,19 @@ def test_levels_beyond_the_rollup_get_their_own_rows_and_sheets(
     text = report.summary_table(broader)
     assert "  行政村 village" in text
     assert "  生活圈 circle" in text
-    wb = load_workbook(report.write_results_xlsx(broader, tmp_path / "r.xlsx"))
-    assert wb.sheetnames[:7] == ["说明", "社区", "生活圈", "行政村", "街道", "县（市、区）", "全市"]
-    assert [r[0] for r in wb["行政村"].iter_rows(min_row=2, values_only=True)] == ["V1"]
+    wb = load_workbook(ledger.write_results_xlsx(broader, tmp_path / "r.xlsx"))
+    assert wb.sheetnames[:7] == [
+        "说明",
+        "指标汇总",
+        "县（市、区）",
+        "街道",
+        "社区",
+        "生活圈",
+        "行政村",
+    ]
+    assert [r[1] for r in wb["行政村"].iter_rows(min_row=3, values_only=True)] == [
+        result.rule_results.iloc[0]["unit_name"]
+    ]
 
 
 def test_failed_writer_leaves_no_file(
@@ -209,7 +204,7 @@ def test_failed_writer_leaves_no_file(
 
     monkeypatch.setattr("openpyxl.Workbook.save", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        report.write_results_xlsx(result, out / "results.xlsx")
+        ledger.write_results_xlsx(result, out / "results.xlsx")
     assert list(out.iterdir()) == []
 
 

@@ -131,14 +131,14 @@ def test_demo_workbook_sheet_holds_the_same_numbers(
     notes = [c.value for row in ws.iter_rows(min_row=2 + len(r1)) for c in row if c.value]
     assert any(PROXY_NOTE_ZH in str(n) for n in notes) == _is_proxy(result)
     assert any(PROXY_NOTE_EN in str(n) for n in notes) == _is_proxy(result)
-    # the 全市 sheet shows the R1 count with its reason, wrapped to stay readable
-    city = book["全市"]
-    r1_row = next(r for r in city.iter_rows(min_row=2) if r[2].value == "R1")
+    # 指标汇总 shows the R1 count with its reason, wrapped to stay readable
+    summary = book["指标汇总"]
+    r1_row = next(r for r in summary.iter_rows(min_row=2) if r[1].value == "R1")
     assert r1_row[5].value == r1.iloc[0]["city_value"]
     if _is_proxy(result):
-        assert PROXY_NOTE_ZH in r1_row[9].value
-        assert r1_row[9].alignment.wrap_text
-        assert city.row_dimensions[r1_row[9].row].height > 15
+        assert PROXY_NOTE_ZH in r1_row[8].value
+        assert r1_row[8].alignment.wrap_text
+        assert summary.row_dimensions[r1_row[8].row].height > 15
 
 
 class _Cells(HTMLParser):

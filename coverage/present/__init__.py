@@ -12,6 +12,8 @@ from .atomic import atomic_path as atomic_path
 from .atomic import write_atomic as write_atomic
 from .atomic import write_together as write_together
 from .figures import coverage_figure as coverage_figure
+from .ledger import write_read_report_csv as write_read_report_csv
+from .ledger import write_results_xlsx as write_results_xlsx
 from .maps import coverage_map as coverage_map
 from .maps import save_map as save_map
 from .outputs import write_site_outputs as write_site_outputs
@@ -19,7 +21,6 @@ from .outputs import write_study_outputs as write_study_outputs
 from .report import summary_table as summary_table
 from .report import write_results_csv as write_results_csv
 from .report import write_results_gpkg as write_results_gpkg
-from .report import write_results_xlsx as write_results_xlsx
 from .shapefile import shapefile_field_names as shapefile_field_names
 from .shapefile import write_shapefile as write_shapefile
 
@@ -31,6 +32,7 @@ __all__ = [
     "shapefile_field_names",
     "summary_table",
     "write_atomic",
+    "write_read_report_csv",
     "write_results_csv",
     "write_results_gpkg",
     "write_results_xlsx",

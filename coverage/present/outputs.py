@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..analysis import StudyResult
 from ..siting.proposals import SiteSuggestion
-from . import figures, maps, report, report_html
+from . import figures, ledger, maps, report, report_html
 from .atomic import write_together
 
 Writers = dict[str, Callable[[Path], object]]
@@ -32,8 +32,9 @@ def write_study_outputs(
     if not map_only:
         writers |= {
             "results.gpkg": lambda p: report.write_results_gpkg(result, p),
-            "results.xlsx": lambda p: report.write_results_xlsx(result, p),
+            "results.xlsx": lambda p: ledger.write_results_xlsx(result, p),
             "results.csv": lambda p: report.write_results_csv(result, p),
+            "read_report.csv": lambda p: ledger.write_read_report_csv(result, p),
             "report.html": lambda p: report_html.write_report_html(result, p),
             "coverage_R1.png": lambda p: figures.coverage_figure(result, p, rule_id="R1"),
             "run_log.txt": lambda p: p.write_text("\n".join(result.log) + "\n", encoding="utf-8"),

@@ -1,4 +1,4 @@
-"""Report writers: GeoPackage layers, an XLSX ledger (台账), CSV, and a terminal summary.
+"""Report writers: GeoPackage layers, the tidy CSV, and a terminal summary (the 台账 is ``ledger``).
 
 Every writer is atomic: it writes into a hidden temporary folder beside the
 target, then moves the finished file into place with ``os.replace``, so a
@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,16 +22,15 @@ from ..names import (
     LEVEL_TITLES,
     LEVELS,
     RESULT_COLUMNS,
-    ROLLUP_LEVELS,
     STATUS_LABELS,
     distance_col,
     facility_col,
     time_col,
 )
 from .atomic import atomic_path
-from .cells import PASS_TEXT, cell, format_sheet, ljust, number_text, rjust
+from .cells import PASS_TEXT, cell, ljust, number_text, rjust
 from .cells import status_text as status_text
-from .sensitivity_out import add_sensitivity_sheet, proxy_rules, sensitivity_of, terminal_block
+from .sensitivity_out import proxy_rules, sensitivity_of, terminal_block
 
 logger = logging.getLogger(__name__)
 
@@ -40,30 +38,10 @@ __all__ = [
     "summary_table",
     "write_results_csv",
     "write_results_gpkg",
-    "write_results_xlsx",
 ]
 
 SAMPLE_NOTE_ZH = "示例数据：本结果由合成（虚构）数据生成，不代表南通真实设施或人口。"
 SAMPLE_NOTE_EN = "SAMPLE: made from synthetic data; not real Nantong facilities or population."
-
-#: Sheet names of the XLSX ledger, one per level.
-#: Chinese headers of the level sheets (the first ten are the ledger's fixed columns).
-LEDGER_HEADERS = (
-    "单位代码",
-    "单位名称",
-    "规则编号",
-    "规则名称",
-    "依据",
-    "数值",
-    "目标",
-    "是否达标",
-    "缺口",
-    "原因",
-    "计量单位",
-    "缺口单位",
-    "Rule (English)",
-    "Reason (English)",
-)
 
 
 def rule_sort_key(rule_id: object) -> tuple[int, int, str]:
@@ -102,7 +80,8 @@ def _by_rule(table: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [(k, groups[k]) for k in sorted(groups, key=rule_sort_key)]
 
 
-def _check_table(result: StudyResult) -> pd.DataFrame:
+def checked_rule_table(result: StudyResult) -> pd.DataFrame:
+    """The study's rule table, or an InputError naming the columns it lacks."""
     table = result.rule_results
     missing = [c for c in RESULT_COLUMNS if c not in table.columns]
     if missing:
@@ -187,7 +166,7 @@ def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
     Path
         The written file.
     """
-    table = _check_table(result)
+    table = checked_rule_table(result)
     layers = {
         "communities": _units_with_results(result.communities, "community_id", table, "community"),
         "streets": _units_with_results(result.streets, "street_id", table, "street"),
@@ -207,158 +186,6 @@ def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
     return path
 
 
-def _ledger_rows(table: pd.DataFrame, level: str) -> list[list[Any]]:
-    rows = table[table["level"] == level]
-    rows = rows.assign(_order=rows["rule_id"].map(rule_sort_key)).sort_values(
-        ["_order", "unit_id"], kind="stable"
-    )
-    return [
-        [
-            cell(r["unit_id"]),
-            cell(r["unit_name"]),
-            cell(r["rule_id"]),
-            cell(r["rule_name_zh"]),
-            cell(r["source"]),
-            cell(r["value"]),
-            cell(r["target"]),
-            status_text(r["passed"]),
-            cell(r["shortfall"]),
-            cell(r["reason_zh"]),
-            cell(r["value_unit"]),
-            cell(r["shortfall_unit"]),
-            cell(r["rule_name_en"]),
-            cell(r["reason_en"]),
-        ]
-        for _, r in rows.iterrows()
-    ]
-
-
-def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
-    """Write the rule results as an XLSX ledger (台账) with Chinese headers.
-
-    Sheets: 说明 (study, coordinate system, data counts, SAMPLE / 示例数据 when
-    synthetic), one sheet per level (社区 / 街道 / 区县 / 全市, and 生活圈 /
-    行政村 when the rules judged them) with the columns ``LEDGER_HEADERS``
-    (是否达标 is 达标 / 未达标 / 未评估; long reasons, such as the R1 city
-    count's proxy note, wrap), 敏感性 sensitivity (each rule's headline under
-    the readings its rule file declares, the headline marked, the proxy note
-    when the count is a 社区 proxy), and 规则说明 (the rules with their
-    sources and targets). Header rows are frozen; column widths
-    fit CJK text. No dates are written, so identical inputs give identical sheets.
-
-    Returns
-    -------
-    Path
-        The written file.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    table = _check_table(result)
-    study = result.study
-    wb = Workbook()
-    about = wb.active
-    about.title = "说明"
-    about.append(["项目 Item", "内容 Value"])
-    if study.synthetic:
-        about.append(["示例数据 SAMPLE", SAMPLE_NOTE_ZH])
-        about.append(["", SAMPLE_NOTE_EN])
-        for item in about[about.max_row - 1]:
-            item.font = Font(bold=True, color="B2182B")
-    info_rows: list[tuple[str, Any]] = [
-        ("研究名称 Study", study.name),
-        ("研究配置 Study file", study.path.name),
-        ("分析坐标系 Working CRS", study.working_crs),
-        ("合成数据 Synthetic", "是 yes" if study.synthetic else "否 no"),
-        ("步行速度 Walking speed (m/min)", study.walk.speed_m_per_min),
-        ("老年人步行速度 Elderly speed (m/min)", study.walk.elderly_speed_m_per_min),
-        ("街道数 Streets", len(result.streets)),
-        ("社区数 Communities", len(result.communities)),
-        ("设施数 Facilities", len(result.facilities)),
-        ("居民点数 Resident points", len(result.residents)),
-        (
-            "读法敏感性 Sensitivity",
-            "见“敏感性 sensitivity”表：R1等规则的标题数字在规则文件所列其他读法下的结果 / see "
-            "the sheet 敏感性 sensitivity: each headline under the other readings of its rule",
-        ),
-        (
-            "是否达标 Pass values",
-            "达标 = pass；未达标 = fail；未评估 = not evaluated (no data or not applicable)",
-        ),
-    ]
-    for item in info_rows:
-        about.append(list(item))
-    for line in result.log:
-        about.append(["运行记录 Run log", line])
-    format_sheet(about)
-
-    # The roll-up levels always have a sheet; 生活圈 and 行政村 when the rules judged them.
-    # The roll-up levels always; 生活圈 and 行政村 when the study has them.
-    levels = [lv for lv in LEVEL_ORDER if lv in ROLLUP_LEVELS or lv in set(table["level"])]
-    for level in [*levels, *(lv for lv in _levels_in(table) if lv not in levels)]:
-        ws = wb.create_sheet(level_title(level))
-        ws.append(list(LEDGER_HEADERS))
-        for row in _ledger_rows(table, level):
-            ws.append(row)
-        format_sheet(ws)
-    add_sensitivity_sheet(
-        wb, sensitivity_of(result), proxies=proxy_rules(result), synthetic=study.synthetic
-    )
-
-    basis = {r.id: r.basis for r in result.rules}
-    rules = wb.create_sheet("规则说明")
-    rules.append(
-        ["规则编号", "规则名称", "Rule", "依据", "评估层级", "目标", "计量单位", "阈值来源 basis"]
-    )
-    for rule_id, sub in _by_rule(table):
-        first = sub.iloc[0]
-        levels = _levels_in(sub)
-        targets = "；".join(
-            f"{level_title(lv)} {number_text(sub.loc[sub['level'] == lv, 'target'].iloc[0])}"
-            for lv in levels
-        )
-        rules.append(
-            [
-                str(rule_id),
-                cell(first["rule_name_zh"]),
-                cell(first["rule_name_en"]),
-                cell(first["source"]),
-                "、".join(level_title(lv) for lv in levels),
-                targets,
-                cell(first["value_unit"]),
-                basis.get(str(rule_id), "规划人员填报 reported by the planner"),
-            ]
-        )
-    format_sheet(rules)
-    _counted_sheet(wb, result)
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    logger.info("Wrote XLSX ledger %s", path)
-    return path
-
-
-def _counted_sheet(wb: Any, result: StudyResult) -> None:
-    """计入设施: each centre an attribute rule (R2) looked at, whether it counted and how."""
-    counted = result.reports.get("counted_facilities")
-    if counted is None or counted.empty:
-        return
-    ws = wb.create_sheet("计入设施 counted")
-    ws.append(["规则编号 rule", "设施编号 id", "名称 name", "是否计入 counts", "依据 how"])
-    for rec in counted.itertuples(index=False):
-        ws.append(
-            [
-                rec.rule_id,
-                rec.facility_id,
-                rec.name,
-                "计入 yes" if rec.counts else "不计入 no",
-                rec.how,
-            ]
-        )
-    format_sheet(ws)
-
-
 def write_results_csv(result: StudyResult, path: str | Path) -> Path:
     """Write the tidy rule table as CSV in utf-8-sig (opens correctly in Excel).
 
@@ -370,7 +197,7 @@ def write_results_csv(result: StudyResult, path: str | Path) -> Path:
     Path
         The written file.
     """
-    table = _check_table(result)
+    table = checked_rule_table(result)
     out = table[list(RESULT_COLUMNS)].copy()
     out.insert(list(out.columns).index("passed") + 1, "passed_zh", out["passed"].map(status_text))
     if result.study.synthetic:
@@ -405,7 +232,7 @@ def summary_table(result: StudyResult) -> str:
     社区 passing, the residents covered and the city count against the target,
     with the proxy note when the count is a 社区 proxy for circles.
     """
-    table = _check_table(result)
+    table = checked_rule_table(result)
     lines: list[str] = []
     if result.study.synthetic:
         lines.append("*** 示例数据 SAMPLE: synthetic data, not real facilities ***")
@@ -425,7 +252,7 @@ def summary_table(result: StudyResult) -> str:
         status = status_text(row["passed"])
         english = dict(STATUS_LABELS.values())[status]
         lines.append(
-            f"R1 全市{row['rule_name_zh']} city: {number_text(row['value'])} "
+            f"R1 {result.study.city}：{row['rule_name_zh']} city: {number_text(row['value'])} "
             f"/ 目标 target {number_text(row['target'])} → {status} {english}"
         )
         if cell(row["value_unit"]) is not None:

@@ -27,6 +27,8 @@ _RULE_KEYS = {
     "note",
     "basis",
     "readings",
+    "lead",
+    "deadline",
 }
 #: The fields a need of a ``walk_access_needs`` rule may have.
 NEED_FIELDS = frozenset(
@@ -110,6 +112,8 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
                 note=str(entry.get("note", "")),
                 basis=str(entry.get("basis", "")),
                 readings=readings,
+                lead=str(entry.get("lead", "")),
+                deadline=str(entry.get("deadline", "")),
             )
         )
     return tuple(rules)

@@ -47,6 +47,11 @@ class Rule:
         headline (``[[rule.readings]]``): each ``{"zh", "en", "set"}`` where
         ``set`` maps parameters (``needs.<key>.<field>`` for one need) to the
         values the reading uses. ``sensitivity.readings_table`` evaluates them.
+    lead
+        The departments the plan names for the task (责任单位: 牵头 and 配合), as the
+        plan writes them; empty when the rule is not the plan's (a GB preset).
+    deadline
+        When the plan wants the target met (完成时限, e.g. ``2025年``), or empty.
     """
 
     id: str
@@ -60,3 +65,5 @@ class Rule:
     note: str = ""
     basis: str = ""
     readings: tuple[Mapping[str, Any], ...] = ()
+    lead: str = ""
+    deadline: str = ""

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..names import ATTRIBUTE_NAMES_ZH
+
 if TYPE_CHECKING:
     from .model import Rule
 from .inputs import (
@@ -191,12 +193,12 @@ def _places(inp: RuleInputs, level: str, p: Mapping[str, Any]) -> tuple[pd.Serie
     for category, column in dict(p["also"]).items():
         zh = inp.names(category)[0]
         if _missing_columns(inp.facilities, [column]):
-            parts_zh.append(f"{zh}未提供{column}，按0计")
+            parts_zh.append(f"{zh}未提供{ATTRIBUTE_NAMES_ZH.get(column, column)}，按0计")
             parts_en.append(f"no {column} given for {category}, counted as 0")
             continue
         extra = _facility_sums(inp, level, [category], [column])[column]
         total = total.add(extra, fill_value=0.0)
-        parts_zh.append(f"含{zh}的{column}")
+        parts_zh.append(f"含{zh}的{ATTRIBUTE_NAMES_ZH.get(column, column)}")
         parts_en.append(f"including {category} {column}")
     return total, "；".join(parts_zh), "; ".join(parts_en)
 
