@@ -91,7 +91,7 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
 
     ws = wb.create_sheet("整改建议")
     top = write_table(ws, advice.HEADERS, advice.advice_rows(result, order))
-    finish_sheet(ws, top, page, freeze_cols=4, widths={7: 24, 11: 60})
+    finish_sheet(ws, top, page, freeze_cols=4, widths={6: 24, 7: 24, 8: 10, 9: 14, 11: 70})
 
     ws = wb.create_sheet("设施清单")
     top = write_table(

@@ -86,7 +86,8 @@ def advice_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
         base = [LEVELS.get(level, level), rec.unit_name, unit_id, rec.rule_id]
         short = needs.get(unit_id, []) if rec.rule_id == "R1" and level == "community" else []
         if short:
-            for words, people, median in short:
+            # the unit's gap and reason once, then one row per need it lacks
+            for k, (words, people, median) in enumerate(short):
                 rows.append(
                     [
                         *base,
@@ -94,8 +95,8 @@ def advice_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
                         words,
                         Formatted(people, "#,##0"),
                         Formatted(None if pd.isna(median) else round(median), "#,##0"),
-                        gap,
-                        rec.reason_zh,
+                        gap if k == 0 else None,
+                        rec.reason_zh if k == 0 else None,
                     ]
                 )
             continue
