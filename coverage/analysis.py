@@ -269,7 +269,7 @@ def _files_used(study: Study) -> list[tuple[str, Path]]:
         ("rules", study.rules_path or rules.default_rules_path()),
         (
             "categories",
-            study.categories_path or Path(categories.__file__).with_name("categories.toml"),
+            study.categories_path or categories.default_categories_path(),
         ),
     ]
     files += [(f"inputs.{key}", layer.path) for key, layer in layers.items() if layer is not None]

@@ -339,6 +339,11 @@ def _category(path: str, index: int, raw: Any) -> Category:
     )
 
 
+def default_categories_path() -> Path:
+    """The categories file shipped with the package."""
+    return Path(str(resources.files(__package__ or "facility_coverage") / "categories.toml"))
+
+
 def load_categories(path: str | Path | None = None) -> CategoryTable:
     """Read the facility taxonomy.
 
@@ -360,8 +365,7 @@ def load_categories(path: str | Path | None = None) -> CategoryTable:
         names the file, the entry and the field.
     """
     if path is None:
-        ref = resources.files(__package__ or "facility_coverage").joinpath("categories.toml")
-        text = ref.read_text(encoding="utf-8")
+        text = default_categories_path().read_text(encoding="utf-8")
         where = "categories.toml (shipped)"
     else:
         p = Path(path)
