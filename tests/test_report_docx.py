@@ -347,3 +347,16 @@ def test_docx_prints_with_a_cjk_font(out: Path, tmp_path: Path) -> None:
             ["pdftotext", "-l", "3", str(pdf), "-"], check=True, capture_output=True, text=True
         ).stdout
         assert "一、研究概况" in text and "二、指标完成情况" in text
+
+
+def test_docx_counts_the_data_problems(out: Path, result: StudyResult) -> None:
+    document = Document(str(out / "report.docx"))
+    table = _table_with_header(document, ("问题", "条数", "说明"))
+    keys = ["facilities_not_used", "facility_merges", "unsnapped", "units_read"]
+    keys.append("facilities_outside")
+    counts = [int(row.cells[1].text.replace(",", "")) for row in table.rows[1:]]
+    assert counts == [len(result.reports[k]) for k in keys]
+    merged = result.reports["facility_merges"]
+    if len(merged):
+        title = f"跨数据源合并的重复设施（{len(merged)}条"
+        assert any(p.text.startswith(title) for p in document.paragraphs)

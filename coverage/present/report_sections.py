@@ -327,7 +327,8 @@ def data_section(result: StudyResult) -> Section:
                         headers=present,
                         rows=rows,
                         widths=tuple(
-                            {"说明": 3.0, "行号": 0.6, "名称": 1.8}.get(h, 1.2) for h in present
+                            {"说明": 3.0, "行号": 0.6, "名称": 1.8, "文件": 1.7}.get(h, 1.2)
+                            for h in present
                         ),
                         numeric=frozenset(
                             i for i, h in enumerate(present) if "米" in h or h == "行号"
@@ -337,10 +338,12 @@ def data_section(result: StudyResult) -> Section:
                 ),
             )
         )
-    total = sum(int(c[1].replace(",", "")) for c in counts)
+    total = sum(
+        len(frame) for key, *_ in _PROBLEMS if (frame := result.reports.get(key)) is not None
+    )
     intro = Paragraph(
         f"数据读取与处理中记录的问题共{count_text(total)}条，逐项如下；"
-        "它们不一定影响结论，但核对后可提高结果的可信度。完整记录见 run_log.txt。"
+        "它们不一定影响结论，但核对后可提高结果的可信度。每类列出前几条；运行过程见 run_log.txt。"
     )
     summary = Table(
         key="data",
