@@ -11,8 +11,8 @@ import openpyxl
 import pyogrio
 import pytest
 
-from facility_coverage import cli, sample
-from facility_coverage.present import ledger
+from facility_coverage import analysis, cli, sample
+from facility_coverage.present import ledger, outputs, report_content
 
 OUTPUTS = {
     "coverage_map.html",
@@ -21,7 +21,7 @@ OUTPUTS = {
     "results.csv",
     "read_report.csv",
     "report.html",
-    "coverage_R1.png",
+    "report.docx",
     "run_log.txt",
 }
 
@@ -34,7 +34,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_demo_writes_every_output_and_nothing_else(demo: Path) -> None:
-    assert {p.name for p in demo.iterdir()} == OUTPUTS
+    # one map per failing rule that judges units (the sample plants failures: R1 among them)
+    result = analysis.run_study(sample.sample_study_path())
+    figures = {outputs.figure_name(r) for r in report_content.figure_rules(result)}
+    assert "figure_R1.png" in figures
+    assert {p.name for p in demo.iterdir()} == OUTPUTS | figures
 
 
 def test_demo_outputs_open_and_show_the_gaps(demo: Path) -> None:

@@ -56,3 +56,22 @@ def test_cjk_font_found_when_installed() -> None:
     if not list(Path("/usr/share/fonts").rglob("NotoSansCJK*")):
         pytest.skip("fonts-noto-cjk is not installed")
     assert figures.cjk_font() is not None
+
+
+def test_any_rule_that_judges_units_can_be_drawn(result: StudyResult, tmp_path: Path) -> None:
+    # R7 has only a district row: the 社区 dissolved by district are coloured
+    assert figures.map_level(result, "R7") == "district"
+    assert figures.coverage_figure(result, tmp_path / "r7.png", rule_id="R7", dpi=60).exists()
+    # R3's rule judges 社区 but the table has street rows only: the streets are coloured
+    assert figures.map_level(result, "R3") == "street"
+    # R10 is judged only city-wide: nothing to map
+    assert figures.map_level(result, "R10") is None
+    with pytest.raises(InputError, match="whole study area"):
+        figures.coverage_figure(result, tmp_path / "r10.png", rule_id="R10")
+
+
+@pytest.mark.parametrize(
+    ("span", "length"), [(2000.0, 200.0), (3000.0, 500.0), (12_000.0, 2000.0), (40.0, 5.0)]
+)
+def test_scale_bar_is_a_round_length_near_a_fifth_of_the_map(span: float, length: float) -> None:
+    assert figures._nice_length(span) == length

@@ -184,10 +184,14 @@ def test_demo_report_page_explains_the_reading_and_shows_the_table(
     r1 = _r1_table(result)
     assert len(body) == len(r1)
     for cells, (_, row) in zip(body, r1.iterrows(), strict=True):
-        assert cells[1] == row["reading_zh"]
-        assert cells[6] == str(int(row["units_passing"]))
-        assert cells[8] == f"{float(row['resident_share']):.1%}"
-        assert cells[9] == f"{float(row['city_value']):.0f}"
+        # 读法 (★ on the headline), 达标/评估, 达标比例, 居民覆盖率, 城市值/目标, 是否达标
+        assert cells[0] == ("★ " if row["headline"] else "") + row["reading_zh"]
+        assert cells[1] == f"{int(row['units_passing'])}/{int(row['units_judged'])}"
+        assert float(cells[3].rstrip("%")) == pytest.approx(
+            100 * float(row["resident_share"]), abs=0.05
+        )
+        assert cells[4] == f"{float(row['city_value']):.0f}/{float(row['city_target']):.0f}"
+        assert cells[5] == _status(row["city_passed"])
     zh, en = page.paragraphs[:2]
     assert zh.count("。") == 2  # two sentences, Chinese first
     assert "商务部" in zh and "GB 50180" in zh and "800–1,000米" in zh

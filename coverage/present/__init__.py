@@ -2,8 +2,10 @@
 
 `maps` builds the folium map from its parts (`map_layers`, `map_legend`,
 `map_rule`, `style`, `basemaps`, `map_assets` with the vendored Leaflet in
-`assets/`); `figures` draws static PNGs; `report` writes the XLSX, GeoPackage,
-CSV and the terminal summary; `shapefile` writes shapefiles with a field-name
+`assets/`); `figures` draws static PNG maps of any rule; `report` writes the
+XLSX, GeoPackage, CSV and the terminal summary; `report_content` builds the
+report's sections once, which `report_docx` (report.docx) and `report_html`
+(report.html) render; `shapefile` writes shapefiles with a field-name
 table; `outputs` lists the files a study and a siting run write; `atomic`
 makes every write all-or-nothing.
 """
@@ -21,6 +23,8 @@ from .outputs import write_study_outputs as write_study_outputs
 from .report import summary_table as summary_table
 from .report import write_results_csv as write_results_csv
 from .report import write_results_gpkg as write_results_gpkg
+from .report_docx import write_report_docx as write_report_docx
+from .report_html import write_report_html as write_report_html
 from .shapefile import shapefile_field_names as shapefile_field_names
 from .shapefile import write_shapefile as write_shapefile
 
@@ -33,6 +37,8 @@ __all__ = [
     "summary_table",
     "write_atomic",
     "write_read_report_csv",
+    "write_report_docx",
+    "write_report_html",
     "write_results_csv",
     "write_results_gpkg",
     "write_results_xlsx",

@@ -1,103 +1,163 @@
-"""report.html: one static page a planner can open, print or mail (no scripts, no network).
+"""report.html: the study report as one static page to open, print or mail (offline).
 
-It holds the R1 city count with what it counts, the sensitivity section (R1's
-reading of "一刻钟" in two sentences and the table of its headline under every
-reading the rule file declares, with the proxy note when the count is a 社区
-proxy for circles), and the study's outcomes per rule and level (as the
-terminal summary).
+The same content as report.docx (``report_content``: title, SAMPLE banner and
+the six sections 一、研究概况 … 六、数据问题), laid out in HTML: no scripts, no
+network, the figures inlined as ``data:`` URIs. It prints on A4
+(``@page { size: A4 }``), table header rows repeat on each page and no row or
+figure breaks across pages.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..analysis import StudyResult
 from .atomic import atomic_path
-from .cells import number_text, status_text
-from .report import SAMPLE_NOTE_EN, SAMPLE_NOTE_ZH, level_title, status_counts
-from .sensitivity_out import sensitivity_html
+from .cells import PASS_TEXT
+from .report_content import (
+    Block,
+    Figure,
+    Paragraph,
+    ReportContent,
+    Subsection,
+    Table,
+    report_content,
+)
+
+if TYPE_CHECKING:
+    from ..siting.proposals import SiteSuggestion
 
 logger = logging.getLogger(__name__)
 
 _STYLE = """
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
-       margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; line-height: 1.5; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.25em; margin-top: 1.6em; } h3 { font-size: 1.05em; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.55em; text-align: left; vertical-align: top; }
+@page { size: A4; margin: 18mm 16mm; }
+body { font-family: "SimSun", "宋体", "Noto Serif CJK SC", "Noto Sans CJK SC", "Microsoft YaHei",
+       "PingFang SC", serif;
+       margin: 2em auto; max-width: 60em; padding: 0 1em; color: #222; line-height: 1.55; }
+h1, h2, h3, h4 { font-family: "SimHei", "黑体", "Noto Sans CJK SC", "Microsoft YaHei",
+                 "PingFang SC", sans-serif; break-after: avoid; page-break-after: avoid; }
+h1 { font-size: 1.6em; text-align: center; margin-bottom: 0.2em; }
+p.subtitle { text-align: center; color: #444; margin-top: 0; }
+h2 { font-size: 1.3em; margin-top: 1.8em; border-bottom: 1px solid #999; }
+h3 { font-size: 1.08em; margin-top: 1.3em; }
+table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.88em; width: 100%; }
+thead { display: table-header-group; }
+tr, img, figure { break-inside: avoid; page-break-inside: avoid; }
+th, td { border: 1px solid #999; padding: 0.2em 0.45em; text-align: left; vertical-align: top; }
 th { background: #ddebf7; }
 td.n { text-align: right; white-space: nowrap; }
-td.reading { min-width: 10em; } td.setting { max-width: 14em; font-size: 0.8em; color: #555; }
-td.status { white-space: nowrap; } .wide { overflow-x: auto; }
+td.pass { color: #1a7f3c; } td.fail { color: #c0392b; font-weight: bold; } td.na { color: #777; }
 tr.headline td { font-weight: bold; background: #fff2cc; }
+figure { margin: 1em 0; text-align: center; }
+figure img { max-width: 100%; max-height: 24cm; }
+figcaption { font-size: 0.9em; color: #333; }
 .sample { color: #b2182b; font-weight: bold; border: 2px solid #b2182b; padding: 0.5em; }
-.note { background: #f7f7f7; border-left: 4px solid #999; padding: 0.5em 0.8em; }
+.note { background: #f2f2f2; border-left: 4px solid #999; padding: 0.4em 0.8em; }
+.en { font-size: 0.88em; font-style: italic; color: #555; }
+@media print { body { margin: 0; max-width: none; } h2 { break-before: auto; } }
 """
 
+_STATUS_CLASS = {text: key for key, text in PASS_TEXT.items()}
 
-def _outcomes(result: StudyResult) -> str:
-    per_rule: dict[str, list[tuple[str, str, str, tuple[int, int, int]]]] = {}
-    for rule_id, name_zh, name_en, level, counts in status_counts(result.rule_results):
-        per_rule.setdefault(rule_id, []).append((name_zh, name_en, level, counts))
+
+def _table(block: Table) -> str:
+    widths = sum(block.widths) or 1.0
+    cols = "".join(f'<col style="width:{100 * w / widths:.1f}%">' for w in block.widths)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in block.headers)
     rows = []
-    for rule_id, levels in per_rule.items():
-        name_zh, name_en = levels[0][0], levels[0][1]
-        for k, (_, _, level, counts) in enumerate(levels):
-            first = (
-                f'<td rowspan="{len(levels)}">{html.escape(rule_id)}</td>'
-                f'<td rowspan="{len(levels)}">{html.escape(name_zh)}<br>{html.escape(name_en)}</td>'
-                if k == 0
-                else ""
-            )
-            cells = "".join(f'<td class="n">{c}</td>' for c in counts)
-            rows.append(
-                f"<tr>{first}<td>{html.escape(level_title(level))} {level}</td>{cells}</tr>"
-            )
-    head = (
-        "<tr><th>规则 rule</th><th>名称 name</th><th>层级 level</th><th>达标 pass</th>"
-        "<th>未达标 fail</th><th>未评估 n/a</th></tr>"
-    )
+    for r, values in enumerate(block.rows):
+        cells = []
+        for k, text in enumerate(values):
+            classes = []
+            if k in block.numeric:
+                classes.append("n")
+            if k == block.status and text in _STATUS_CLASS:
+                classes.append(_STATUS_CLASS[text])
+            cls = f' class="{" ".join(classes)}"' if classes else ""
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
+        mark = ' class="headline"' if r in block.highlight else ""
+        rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
+    caption = f"<caption>{html.escape(block.caption)}</caption>" if block.caption else ""
     return (
-        "<section id='outcomes'><h2>规则结果 Outcomes per rule</h2>"
-        f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f'<table class="{html.escape(block.key)}">{caption}<colgroup>{cols}</colgroup>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
-def _city_count(result: StudyResult) -> str:
-    table = result.rule_results
-    city = table[(table["rule_id"] == "R1") & (table["level"] == "city")]
-    if city.empty:
-        return ""
-    row = city.iloc[0]
+def _figure(block: Figure) -> str:
+    data = base64.b64encode(block.png).decode("ascii")
     return (
-        "<section id='city'><h2>R1 全市计数 City count</h2>"
-        f"<p><b>{number_text(row['value'])} / 目标 target {number_text(row['target'])} → "
-        f"{status_text(row['passed'])}</b>（{html.escape(str(row['value_unit']))}）</p>"
-        f"<p>{html.escape(str(row['reason_zh']))}</p><p>{html.escape(str(row['reason_en']))}</p>"
-        "</section>"
+        f'<figure id="figure-{html.escape(block.rule_id)}"><img src="data:image/png;base64,{data}" '
+        f'alt="{html.escape(block.caption)}"><figcaption>{html.escape(block.caption)}'
+        "</figcaption></figure>"
     )
 
 
-def report_html(result: StudyResult) -> str:
-    """The whole page as a string (UTF-8 text, no external resources)."""
-    name = html.escape(result.study.name)
+def _blocks(blocks: tuple[Block, ...], depth: int) -> str:
+    out = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            cls = "" if block.kind == "body" else f' class="{block.kind}"'
+            out.append(f"<p{cls}>{html.escape(block.text)}</p>")
+        elif isinstance(block, Table):
+            out.append(_table(block))
+        elif isinstance(block, Figure):
+            out.append(_figure(block))
+        elif isinstance(block, Subsection):
+            level = min(depth + 2, 4)
+            out.append(
+                f'<section id="{html.escape(block.key)}"><h{level}>{html.escape(block.title)}'
+                f"</h{level}>\n{_blocks(block.blocks, depth + 1)}</section>"
+            )
+    return "\n".join(out)
+
+
+def render_html(content: ReportContent) -> str:
+    """The report content as one HTML page (UTF-8 text, no external resources)."""
+    title = html.escape(content.title)
     sample = (
-        f'<p class="sample">{html.escape(SAMPLE_NOTE_ZH)}<br>{html.escape(SAMPLE_NOTE_EN)}</p>'
-        if result.study.synthetic
+        f'<p class="sample">{html.escape(content.sample[0])}<br>{html.escape(content.sample[1])}</p>'
+        if content.sample is not None
         else ""
+    )
+    sections = "\n".join(
+        f'<section id="{html.escape(s.key)}"><h2>{html.escape(s.title)}</h2>\n'
+        f"{_blocks(s.blocks, 1)}</section>"
+        for s in content.sections
     )
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{name} — 评估报告 report</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{name}<br>评估报告 Report</h1>{sample}"
-        f"{_city_count(result)}\n{sensitivity_html(result)}\n{_outcomes(result)}\n"
-        "</body></html>\n"
+        f"<title>{title} — {html.escape(content.kind)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{title}<br>{html.escape(content.kind)}</h1>"
+        f'<p class="subtitle">{html.escape(content.subtitle)}</p>{sample}\n'
+        f"{sections}\n</body></html>\n"
     )
 
 
-def write_report_html(result: StudyResult, path: str | Path) -> Path:
+def report_html(
+    result: StudyResult,
+    *,
+    figures: Mapping[str, bytes] | None = None,
+    siting: SiteSuggestion | None = None,
+    built: StudyResult | None = None,
+) -> str:
+    """The whole page as a string (see ``report_content`` for the arguments)."""
+    return render_html(report_content(result, figures=figures, siting=siting, built=built))
+
+
+def write_report_html(
+    result: StudyResult,
+    path: str | Path,
+    *,
+    figures: Mapping[str, bytes] | None = None,
+    siting: SiteSuggestion | None = None,
+    built: StudyResult | None = None,
+) -> Path:
     """Write ``report_html(result)`` to ``path`` atomically.
 
     Returns
@@ -106,7 +166,8 @@ def write_report_html(result: StudyResult, path: str | Path) -> Path:
         The written file.
     """
     path = Path(path)
+    page = report_html(result, figures=figures, siting=siting, built=built)
     with atomic_path(path) as tmp:
-        tmp.write_text(report_html(result), encoding="utf-8")
+        tmp.write_text(page, encoding="utf-8")
     logger.info("Wrote HTML report %s", path)
     return path

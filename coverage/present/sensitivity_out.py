@@ -1,18 +1,18 @@
-"""The sensitivity table as planners read it: a terminal block, a sheet, a CSV and HTML.
+"""The sensitivity table as planners read it: a terminal block, a sheet and a CSV.
 
 The table itself comes from ``rules.readings_table`` (every output of a study:
 the readings the rule file declares) or ``rules.sensitivity`` (the
 ``facility-coverage sensitivity`` command: one parameter over values). Each
 row is a reading with the units passing, the residents covered and the city's
 count against its target; the rule file's own reading (the headline) is
-marked. When the city count of a rule counts complete 社区 because no circles
+marked (the reports' table is built by ``report_content`` from the same
+rows). When the city count of a rule counts complete 社区 because no circles
 were declared, every output says it is a proxy and why it can exceed the
 number of circles (``rules.needs.PROXY_NOTE_ZH``).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from collections.abc import Collection, Sequence
@@ -303,51 +303,3 @@ def reading_explanation(rule: Rule, walk: WalkParams) -> tuple[str, str] | None:
         "on the reading."
     )
     return zh, en
-
-
-#: CSS class of each column of the HTML table (the report's stylesheet sizes them).
-_HTML_CLASSES = ("id", "reading", "reading", "setting", "mark", *("n",) * 6, "status")
-
-
-def _html_rows(table: pd.DataFrame) -> str:
-    out = []
-    for _, row in table.iterrows():
-        values = _sheet_row(row)
-        for i in (p - 1 for p in _PERCENT_COLUMNS):
-            values[i] = _share_text(values[i])
-        for i in (9, 10):
-            values[i] = number_text(values[i])
-        cls = ' class="headline"' if bool(row["headline"]) else ""
-        tds = "".join(
-            f'<td class="{_HTML_CLASSES[i]}">{html.escape("" if v is None else str(v))}</td>'
-            for i, v in enumerate(values)
-        )
-        out.append(f"<tr{cls}>{tds}</tr>")
-    return "\n".join(out)
-
-
-def sensitivity_html(result: StudyResult) -> str:
-    """The report's sensitivity section: R1's reading in two sentences, the table, the notes."""
-    table = sensitivity_of(result)
-    proxies = proxy_rules(result)
-    parts = ['<section id="sensitivity">', "<h2>读法敏感性 Sensitivity to the reading</h2>"]
-    for rule_id in dict.fromkeys(table["rule_id"].astype(str)):
-        rule = _rule(result.rules, rule_id)
-        words = None if rule is None else reading_explanation(rule, result.study.walk)
-        if words is not None:
-            parts.append(f"<h3>{html.escape(rule_id)} 如何读“一刻钟” How {rule_id} reads it</h3>")
-            parts.extend(f'<p class="reading">{html.escape(w)}</p>' for w in words)
-    heads = "".join(f"<th>{html.escape(h)}</th>" for h in SHEET_HEADERS)
-    parts.append(f'<div class="wide"><table><thead><tr>{heads}</tr></thead><tbody>')
-    parts.append(_html_rows(table))
-    parts.append("</tbody></table></div>")
-    parts.append(f"<p>{html.escape(HEADLINE_MARK)}：规则文件原文，即各输出中的标题数字 ")
-    parts.append("/ the rule file's own reading, the number every other output shows.</p>")
-    for rule_id in sorted(proxies & set(table["rule_id"].astype(str))):
-        parts.append(
-            f'<p class="note"><b>注 note（{html.escape(rule_id)}）</b>全市计数是社区代理：'
-            f"{html.escape(PROXY_NOTE_ZH)}。<br>The city count is a 社区 proxy: "
-            f"{html.escape(PROXY_NOTE_EN)}.</p>"
-        )
-    parts.append("</section>")
-    return "\n".join(parts)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...analysis import StudyResult
 from ...names import LEVELS
+from ...rules import Rule
 from ...rules.needs import needs_of
 from ..cells import status_text
 from .sheet import Formatted
@@ -32,6 +33,9 @@ HEADERS = (
     "差距",
     "说明",
 )
+
+#: The column 整改建议 gains when siting was run.
+SITES_HEADER = "建议选址"
 
 #: Levels whose failures a planner fixes on the ground (the city and county rows sum them).
 _LEVELS = ("community", "circle", "village", "street")
@@ -67,8 +71,42 @@ def _r1_needs(result: StudyResult) -> dict[str, list[tuple[str, int, float]]]:
     return out
 
 
-def advice_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
-    """The rows of 整改建议, by level, rule and unit."""
+def rule_categories(rule: Rule) -> set[str]:
+    """The categories a rule counts (its ``category``, ``categories``, needs and ``also``)."""
+    p = rule.params
+    found = {str(p["category"])} if p.get("category") else set()
+    found |= {str(c) for c in p.get("categories") or ()}
+    for need in p.get("needs") or ():
+        found |= {str(c) for c in need.get("categories") or ()}
+    found |= {str(c) for c in dict(p.get("also") or {})}
+    return found
+
+
+def _sites_by_unit(sites: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    """(level, unit id) -> the proposed sites inside that 社区 or 街道."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for rec in sites.itertuples(index=False):
+        label = str(rec.site_id)
+        for level, column in (("community", "community_id"), ("street", "street_id")):
+            uid = getattr(rec, column, None)
+            if uid is not None and not pd.isna(uid):
+                out.setdefault((level, str(uid)), []).append(label)
+    return out
+
+
+def advice_rows(
+    result: StudyResult,
+    rule_order: list[str],
+    *,
+    sites: pd.DataFrame | None = None,
+    category: str | None = None,
+) -> list[list[Any]]:
+    """The rows of 整改建议, by level, rule and unit.
+
+    With ``sites`` (``site_id``, ``community_id``, ``street_id``: a siting run's
+    proposals for ``category``) only the rules that count ``category`` are listed,
+    each row ending with the proposed sites inside its 社区 or 街道.
+    """
     table = result.rule_results
     failing = table[
         table["level"].isin(_LEVELS) & (table["passed"].map(status_text) == "未达标")
@@ -78,11 +116,18 @@ def advice_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
         _l=failing["level"].map({lv: i for i, lv in enumerate(_LEVELS)}),
         _r=failing["rule_id"].map(rank).fillna(len(rank)),
     ).sort_values(["_l", "_r", "unit_id"], kind="stable")
+    if sites is not None and category is not None:
+        counting = {r.id for r in result.rules if category in rule_categories(r)}
+        failing = failing[failing["rule_id"].isin(counting)]
+    inside = _sites_by_unit(sites) if sites is not None else None
     needs = _r1_needs(result)
     rows: list[list[Any]] = []
     for rec in failing.itertuples(index=False):
         level, unit_id = str(rec.level), str(rec.unit_id)
         gap = Formatted(rec.shortfall, shortfall_format(rec.shortfall_unit))
+        proposed = None
+        if inside is not None:
+            proposed = "、".join(inside.get((level, unit_id), [])) or "—"
         base = [LEVELS.get(level, level), rec.unit_name, unit_id, rec.rule_id]
         short = needs.get(unit_id, []) if rec.rule_id == "R1" and level == "community" else []
         if short:
@@ -97,8 +142,20 @@ def advice_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
                         Formatted(None if pd.isna(median) else round(median), "#,##0"),
                         gap if k == 0 else None,
                         rec.reason_zh if k == 0 else None,
+                        *([proposed] if inside is not None else []),
                     ]
                 )
             continue
-        rows.append([*base, rec.rule_name_zh, None, None, None, gap, rec.reason_zh])
+        rows.append(
+            [
+                *base,
+                rec.rule_name_zh,
+                None,
+                None,
+                None,
+                gap,
+                rec.reason_zh,
+                *([proposed] if inside is not None else []),
+            ]
+        )
     return [[n, *row] for n, row in enumerate(rows, start=1)]
