@@ -162,8 +162,13 @@ def test_max_coverage_claims_what_the_rules_then_find(result: analysis.StudyResu
     assert (per["share_after"] >= per["share_before"]).all()
 
 
-def test_set_cover_reaches_everyone_reachable(result: analysis.StudyResult) -> None:
-    suggestion = suggest_sites(result, category="vegetable_market", problem="set-cover")
+def test_set_cover_reaches_everyone_reachable(
+    result: analysis.StudyResult, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="facility_coverage"):
+        suggestion = suggest_sites(result, category="vegetable_market", problem="set-cover", p=3)
+    assert "p=3 is not used" in caplog.text  # set-cover asks for no count
+    assert suggestion.p is None
     s = suggestion.solution
     assert s.weight_covered_after == pytest.approx(s.weight_total - s.uncoverable_weight)
     built = with_new_facilities(result, suggestion.sites, category="vegetable_market")

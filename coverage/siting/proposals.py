@@ -270,6 +270,11 @@ def suggest_sites(
     options = options or SiteOptions()
     if problem not in PROBLEMS:
         raise InputError(f"problem must be one of {', '.join(PROBLEMS)}, not {problem!r}.")
+    if problem == "set-cover" and p is not None:
+        logger.warning(
+            "set-cover chooses the fewest sites that reach everyone reachable; p=%d is not used",
+            p,
+        )
     if p is None:
         p = 0 if problem == "per-street" else 5
     if p < 0:
