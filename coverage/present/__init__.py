@@ -3,7 +3,8 @@
 `maps` builds the folium map from its parts (`map_layers`, `map_legend`,
 `map_rule`, `style`, `basemaps`, `map_assets` with the vendored Leaflet in
 `assets/`); `figures` draws static PNGs; `report` writes the XLSX, GeoPackage,
-CSV and the terminal summary; `site_tables` the siting workbook and its
+CSV and the terminal summary (`gpkg_fields` names every GeoPackage field in
+Chinese); `site_tables` the siting workbook and its
 tables; `shapefile` writes shapefiles with a field-name table; `outputs` lists the files a study and a siting run write; `atomic`
 makes every write all-or-nothing.
 """
