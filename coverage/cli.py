@@ -65,51 +65,60 @@ def _parser() -> argparse.ArgumentParser:
 
     site = commands.add_parser(
         "site",
-        help="suggest sites for new facilities / 新增设施选址建议",
-        description="Suggest where new facilities of one category close the walking gaps "
-        "/ 按步行可达缺口提出新增设施选址。",
+        help="新增设施选址建议 / suggest sites for new facilities",
+        description="按步行可达缺口提出新增设施选址。\n"
+        "Suggest where new facilities of one category close the walking gaps.",
+        epilog=_SITE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    site.add_argument("--config", type=Path, help="study file (TOML); default: the sample / 示例")
-    site.add_argument("--out", type=Path, required=True, help="output folder / 输出文件夹")
     site.add_argument(
-        "--category", required=True, help="facility category key, e.g. elderly_centre / 设施类别"
+        "--config",
+        type=Path,
+        help="评估配置文件（默认示例）/ study file (TOML); default: the sample",
+    )
+    site.add_argument("--out", type=Path, required=True, help="输出文件夹 / output folder")
+    site.add_argument(
+        "--category", required=True, help="设施类别 / facility category key, e.g. elderly_centre"
     )
     site.add_argument(
         "--problem",
         choices=list(siting.PROBLEMS),
         default="max-coverage",
-        help="max-coverage (p sites reaching most people / 最大覆盖), set-cover (fewest sites "
-        "reaching everyone / 集合覆盖), per-street (one in each 街道 without one / 每街道至少一处), "
-        "capacitated (planner sites with capacities / 容量约束)",
+        help="选址问题 / problem: max-coverage 最大覆盖 (p sites reaching the most people), "
+        "set-cover 集合覆盖 (the fewest sites reaching everyone), per-street 每街道至少一处 "
+        "(one in each 街道 without one), capacitated 容量约束 (planner sites with capacities)",
     )
     site.add_argument(
         "--p",
         type=int,
         default=None,
-        help="number of new sites / 新增数量 (default 5); with per-street: extra sites city-wide "
-        "on top of one in each 街道 without one (default 0) / 每街道一处之外的全市新增数量",
+        help="新增数量，与问题的关系见下文 / number of new sites, see below: "
+        "max-coverage, capacitated 默认 default 5; per-street 默认 default 0",
     )
     site.add_argument(
         "--minutes",
         type=float,
         default=None,
-        help="walking time that counts / 计为覆盖的步行时间（分钟）; default: the walk the "
-        "study's rules ask of the category (R1: 8 min to a market) / 默认取规则对该类设施的要求，"
-        "否则15分钟",
+        help="计为覆盖的步行时间（分钟），默认取规则对该类设施的要求，否则15分钟 / walking time "
+        "that counts; default: the walk the study's rules ask of the category (R1: 8 min to "
+        "a market), else 15 min",
     )
     site.add_argument(
         "--population",
         choices=["population", "aged_60_plus", "aged_0_3"],
         default="population",
-        help="who counts / 服务人群: all residents 全部居民, 60+ 老年人 (elderly walking speed), 0-3 婴幼儿",
+        help="服务人群 / who counts: 全部居民 all residents, 老年人 60+ (elderly walking speed), "
+        "婴幼儿 0-3",
     )
     site.add_argument(
         "--sites",
         type=Path,
-        help="the planner's candidate sites (points: GeoPackage, GeoJSON, SHP; a 'capacity' "
-        "column for --problem capacitated) / 规划备选地块",
+        help="规划备选地块 / the planner's candidate sites (points: GeoPackage, GeoJSON, SHP; "
+        "a 'capacity' column for --problem capacitated)",
     )
-    site.add_argument("--time-limit", type=float, default=60.0, help="solver seconds / 求解时限")
+    site.add_argument(
+        "--time-limit", type=float, default=60.0, help="求解时限（秒）/ solver seconds"
+    )
     _map_options(site)
 
     _sensitivity_parser(commands)
@@ -119,6 +128,26 @@ def _parser() -> argparse.ArgumentParser:
     map_.add_argument("--out", type=Path, required=True, help="output folder / 输出文件夹")
     _map_options(map_)
     return parser
+
+
+_SITE_EPILOG = """\
+--p 与选址问题 how --p combines with the problem:
+  max-coverage, capacitated: 新增 --p 处（默认5）/ --p new sites (default 5).
+  per-street: 不给 --p 时，只在每个缺少该类设施的街道各选一处，不再多选（有街道规则时按规则判断，
+    如 R2：街道内没有综合性养老服务中心）；给 --p N 时，另在全市范围最多再选 N 处，与街道选址在同一个
+    模型中一起求解（每个缺口街道至少一处，总数不超过缺口街道数 + N，使新覆盖人数最多；不能新增覆盖的
+    多余选址不列出）。
+    Without --p: one site in each 街道 lacking the category (by its street rule when there
+    is one, e.g. R2: no comprehensive centre inside) and nothing else. With --p N: up to N
+    more anywhere in the city,
+    chosen together with the 街道 sites in one model (at least one in each 街道 lacking
+    one, at most that many + N in all, the most people newly covered; an extra site that
+    reaches no one new is left out).
+  set-cover: 不用 --p（选最少的点覆盖所有可达居民）/ ignores --p (the fewest sites).
+
+例 example:
+  facility-coverage site --category elderly_centre --problem per-street \\
+      --population aged_60_plus --out sites"""
 
 
 _SENSITIVITY_EPILOG = """\
@@ -245,7 +274,7 @@ def _write_outputs(result: analysis.StudyResult, out: Path, args: argparse.Names
         result,
         category=args.category,
         problem=args.problem,
-        p=args.p if args.p is not None else (0 if args.problem == "per-street" else 5),
+        p=args.p,
         options=siting.SiteOptions(
             max_minutes=args.minutes, population=args.population, time_limit=args.time_limit
         ),

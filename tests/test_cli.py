@@ -131,6 +131,20 @@ def test_help_is_bilingual(capsys: pytest.CaptureFixture[str]) -> None:
     assert "sensitivity" in text and "敏感性" in text
 
 
+def test_site_help_says_how_p_combines_with_per_street(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["site", "--help"])
+    text = capsys.readouterr().out
+    per_street = text[text.index("  per-street: ") : text.index("  set-cover: ")]
+    # Chinese first, then English: without --p the minimum alone, --p N more city-wide
+    assert per_street.index("不给 --p 时") < per_street.index("Without --p")
+    assert "Without --p: one site in each 街道" in " ".join(per_street.split())
+    assert "With --p N: up to N more anywhere in the city" in " ".join(per_street.split())
+    assert "默认 default 5" in text and "per-street 默认 default 0" in " ".join(text.split())
+
+
 def test_site_command_writes_sites_for_the_street_without_a_centre(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -146,16 +160,21 @@ def test_site_command_writes_sites_for_the_street_without_a_centre(
         f"{stem}_map.html",
     }
     sites = gpd.read_file(tmp_path / f"{stem}.gpkg", layer="proposed_sites")
-    assert sites["street_name"].tolist() == ["梧桐街道"]
+    # one site, in the one 街道 without a comprehensive centre (the generator's own count)
+    truth = json.loads((sample.sample_study_path().parent / "ground_truth.json").read_text())
+    failing = truth["rules"]["R2"]["failing"]
+    assert sites["street_id"].tolist() == failing
+    assert sites["所在街道"].tolist() == [truth["rules"]["R2"]["per_street"][failing[0]]["name"]]
     newly = gpd.read_file(tmp_path / f"{stem}.gpkg", layer="newly_covered")
     assert newly["aged_60_plus"].sum() == pytest.approx(sites["newly_covered"].sum())
     book = openpyxl.load_workbook(tmp_path / f"{stem}.xlsx", read_only=True)
     assert "建议选址 sites" in book.sheetnames
     rows = list(book["规则变化 rule changes"].iter_rows(values_only=True))
     header = rows[0]
-    r2 = [dict(zip(header, r, strict=True)) for r in rows[1:] if r[0] == "R2" and r[1] == "street"]
-    assert [(r["unit_name"], r["passed_before"], r["passed_after"]) for r in r2] == [
-        ("梧桐街道", False, True)
+    changes = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+    r2 = [r for r in changes if r["规则编号"] == "R2" and r["层级"] == "街道"]
+    assert [(r["单位"], r["前 是否达标"], r["后 是否达标"]) for r in r2] == [
+        ("梧桐街道", "未达标", "达标")
     ]
     html = (tmp_path / f"{stem}_map.html").read_text(encoding="utf-8")
     assert json.dumps("建议选址 · Proposed sites")[1:-1] in html

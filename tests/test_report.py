@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,8 +25,17 @@ def result(small_result: StudyResult) -> StudyResult:
 
 def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) -> None:
     path = report.write_results_gpkg(result, tmp_path / "out" / "results.gpkg")
-    layers = {name for name, _ in pyogrio.list_layers(path)}
-    assert layers == {"communities", "streets", "districts", "city", "facilities", "residents"}
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {
+        "communities",
+        "streets",
+        "districts",
+        "city",
+        "facilities",
+        "residents",
+        "fields",
+    }
+    assert layers["fields"] is None  # an attribute table, no geometry
     comm = gpd.read_file(path, layer="communities")
     assert len(comm) == 4
     assert comm.crs.to_epsg() == 4549
@@ -40,14 +50,76 @@ def test_gpkg_layers_rows_and_rule_columns(result: StudyResult, tmp_path: Path) 
     assert streets.loc["S2", "R2_pass"] == 0
     assert streets.loc["S2", "R3_value"] == pytest.approx(1.0)
     assert "R1_pass" not in streets.columns  # R1 has no street rows
+    assert len(gpd.read_file(path, layer="facilities")) == len(result.facilities)
+
+
+def test_gpkg_residents_are_compact(result: StudyResult, tmp_path: Path) -> None:
+    path = report.write_results_gpkg(result, tmp_path / "results.gpkg")
+    info = pyogrio.read_info(path, layer="residents")
+    categories = list(result.distances.columns)
+    dist = [f"dist_m__{c}" for c in categories]
+    people = ["population", "aged_60_plus", "aged_0_3"]
+    assert list(info["fields"]) == ["community_id", "street_id", *people, *dist, "data_note"]
+    types = dict(
+        zip(info["fields"], zip(info["ogr_types"], info["ogr_subtypes"], strict=True), strict=True)
+    )
+    assert {types[c] for c in people} == {("OFTInteger", "OFSTNone")}  # int32
+    assert {types[c] for c in dist} == {("OFTReal", "OFSTFloat32")}
     residents = gpd.read_file(path, layer="residents")
     assert len(residents) == len(result.residents)
+    # whole people, as placed (the fixture's 20% share is 60.00000000000001 in floating point)
+    np.testing.assert_array_equal(residents["aged_60_plus"], [20, 40, 60] * 4)
     expected = result.distances["pharmacy"].to_numpy()
-    np.testing.assert_allclose(residents["dist_m__pharmacy"], expected)
-    np.testing.assert_allclose(residents["walk_min__pharmacy"], expected / 80.0, atol=0.01)
+    np.testing.assert_allclose(residents["dist_m__pharmacy"], expected, atol=0.05 + 1e-3)
+    assert (np.abs(residents["dist_m__pharmacy"] * 10 - np.round(expected * 10)) < 1e-2).all()
     # No facility within reach: empty (not inf, which GeoPackage readers choke on).
     assert residents["dist_m__elderly_centre"].isna().sum() == 6
-    assert len(gpd.read_file(path, layer="facilities")) == len(result.facilities)
+
+
+def test_gpkg_resident_detail_adds_time_nearest_and_placement(
+    result: StudyResult, tmp_path: Path
+) -> None:
+    path = report.write_results_gpkg(result, tmp_path / "results.gpkg", resident_detail=True)
+    residents = gpd.read_file(path, layer="residents")
+    expected = result.distances["pharmacy"].to_numpy()
+    np.testing.assert_allclose(residents["walk_min__pharmacy"], expected / 80.0, atol=0.01)
+    nearest = residents["nearest__elderly_centre"]
+    assert nearest.iloc[:6].tolist() == ["F3"] * 6 and nearest.iloc[6:].isna().all()
+    assert (residents["placement"] == "grid").all()
+
+
+def test_gpkg_fields_table_and_aliases_name_every_field(
+    result: StudyResult, tmp_path: Path
+) -> None:
+    path = report.write_results_gpkg(result, tmp_path / "results.gpkg")
+    fields = pyogrio.read_dataframe(path, layer="fields")
+    listed = fields.set_index(["layer", "field"])
+    for layer, _ in pyogrio.list_layers(path):
+        names = pyogrio.read_info(path, layer=layer)["fields"]
+        assert sorted(listed.loc[layer].index) == sorted(names), layer
+    assert listed.index.is_unique
+    assert listed.loc[("residents", "dist_m__pharmacy"), "alias_zh"] == "到药店步行距离"
+    assert listed.loc[("residents", "dist_m__pharmacy"), "unit"] == "米"
+    assert listed.loc[("residents", "population"), "unit"] == "人"
+    assert listed.loc[("communities", "R1_pass"), "alias_zh"] == "R1 是否达标"
+    assert listed.loc[("communities", "R1_value"), "unit"] == "类"  # the rule table's own unit
+    # every field but the input's own columns has a Chinese name
+    own = listed["description"].str.startswith("原始数据字段")
+    assert listed.loc[~own, "alias_zh"].str.contains(r"[\u4e00-\u9fff]").all()
+    # the same aliases in the Schema extension, which GDAL reads as alternative names
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT table_name, column_name, name, description FROM gpkg_data_columns"
+        ).fetchall()
+        extensions = db.execute(
+            "SELECT table_name FROM gpkg_extensions WHERE extension_name = 'gpkg_schema'"
+        ).fetchall()
+    assert sorted(extensions) == [("gpkg_data_column_constraints",), ("gpkg_data_columns",)]
+    assert {(t, c): n for t, c, n, _ in rows} == listed["alias_zh"].to_dict()
+    _, table = pyogrio.read_arrow(path, layer="residents", max_features=1)
+    meta = table.schema.field("dist_m__pharmacy").metadata
+    assert meta[b"GDAL:OGR:alternative_name"].decode() == "到药店步行距离"
+    assert "米" in meta[b"GDAL:OGR:comment"].decode()
 
 
 def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:

@@ -2,11 +2,13 @@
 
 `maps` builds the folium map from its parts (`map_layers`, `map_legend`,
 `map_rule`, `style`, `basemaps`, `map_assets` with the vendored Leaflet in
-`assets/`); `figures` draws static PNG maps of any rule; `report` writes the
-XLSX, GeoPackage, CSV and the terminal summary; `report_content` builds the
-report's sections once, which `report_docx` (report.docx) and `report_html`
-(report.html) render; `shapefile` writes shapefiles with a field-name
-table; `outputs` lists the files a study and a siting run write; `atomic`
+`assets/`); `figures` draws static PNG maps of any rule; `ledger` writes the
+台账 workbook and read_report.csv; `report` writes the GeoPackage (`gpkg_fields`
+names every field in Chinese), the CSV and the terminal summary; `report_content`
+builds the report's sections once, which `report_docx` (report.docx) and
+`report_html` (report.html) render; `site_tables` writes the siting workbook;
+`shapefile` writes shapefiles with a field-name table; `outputs` lists the files
+a study and a siting run write; `atomic`
 makes every write all-or-nothing.
 """
 

@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-
 from ..analysis import StudyResult
 from ..siting.proposals import SiteSuggestion
 from . import figures, ledger, maps, report, report_content, report_docx, report_html
 from .atomic import write_together
+from .site_tables import rule_changes, site_layer, write_site_xlsx
 
 Writers = dict[str, Callable[[Path], object]]
 
@@ -122,20 +121,6 @@ def write_study_outputs(
         return write_together(out, writers)
 
 
-def rule_changes(before: StudyResult, after: StudyResult) -> pd.DataFrame:
-    """Rule results whose value differs once the proposed sites are built.
-
-    A unit not evaluated before and after (a 镇 under R2) has not changed.
-    """
-    key = ["rule_id", "level", "unit_id"]
-    changes = before.rule_results[[*key, "unit_name", "rule_name_zh", "value", "passed"]].merge(
-        after.rule_results[[*key, "value", "passed"]], on=key, suffixes=("_before", "_after")
-    )
-    before_v, after_v = changes["value_before"], changes["value_after"]
-    same = (before_v == after_v) | (before_v.isna() & after_v.isna())
-    return changes[~same]
-
-
 def write_site_outputs(
     result: StudyResult,
     suggestion: SiteSuggestion,
@@ -146,34 +131,25 @@ def write_site_outputs(
     basemap: str = "none",
     offline: bool = True,
 ) -> list[Path]:
-    """Write the proposed sites (GeoPackage, XLSX) and the map of the study with them built."""
+    """Write the proposed sites (GeoPackage, XLSX) and the map of the study with them built.
+
+    The GeoPackage's ``proposed_sites`` layer carries 经度 / 纬度 (WGS84), 所在社区
+    and 所在街道 beside the working-CRS geometry; the XLSX is ``site_tables``'
+    workbook, its rule changes only the rules and units the sites change.
+    """
     stem = f"sites_{category}_{suggestion.problem}"
     sites = suggestion.sites.assign(category=category)
     changes = rule_changes(result, built)
 
     def gpkg(path: Path) -> None:
-        sites.to_file(path, layer="proposed_sites", driver="GPKG")
+        site_layer(suggestion, category=category).to_file(
+            path, layer="proposed_sites", driver="GPKG"
+        )
         suggestion.newly_covered.to_file(path, layer="newly_covered", driver="GPKG", mode="a")
         suggestion.candidates.to_file(path, layer="candidates", driver="GPKG", mode="a")
 
     def xlsx(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as book:
-            sites.drop(columns="geometry").to_excel(book, sheet_name="建议选址 sites", index=False)
-            suggestion.per_unit.to_excel(book, sheet_name="前后对比 before-after", index=False)
-            changes.to_excel(book, sheet_name="规则变化 rule changes", index=False)
-            pd.DataFrame(
-                {
-                    "item": ["problem", "status", "objective", "bound", "gap", "message"],
-                    "value": [
-                        suggestion.problem,
-                        suggestion.solution.status,
-                        suggestion.solution.objective,
-                        suggestion.solution.bound,
-                        suggestion.solution.gap,
-                        suggestion.solution.message,
-                    ],
-                }
-            ).to_excel(book, sheet_name="求解 solver", index=False)
+        write_site_xlsx(result, suggestion, changes, path)
 
     def site_map(path: Path) -> None:
         maps.save_map(

@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from ..analysis import StudyResult
 from ..errors import InputError
@@ -30,6 +31,7 @@ from ..names import (
 from .atomic import atomic_path
 from .cells import PASS_TEXT, cell, ljust, number_text, rjust
 from .cells import status_text as status_text
+from .gpkg_fields import FIELDS_LAYER, field_table, write_data_columns
 from .sensitivity_out import proxy_rules, sensitivity_of, terminal_block
 
 logger = logging.getLogger(__name__)
@@ -137,29 +139,84 @@ def _city(result: StudyResult) -> gpd.GeoDataFrame:
     )
 
 
-def _residents_with_distances(result: StudyResult) -> gpd.GeoDataFrame:
-    res = result.residents.copy()
-    speed = result.study.walk.speed_m_per_min
+#: The residents' weights, written as whole people (int32) when they are whole.
+POPULATION_COLUMNS = ("population", "aged_60_plus", "aged_0_3")
+
+
+def _people(values: pd.Series) -> np.ndarray:
+    """Weights as int32 when every one is a whole number of people, else as they are."""
+    v = values.to_numpy(dtype=np.float64)
+    rounded = np.round(v)
+    whole = (
+        np.isfinite(v).all()
+        and np.abs(v - rounded).max(initial=0.0) < 1e-6
+        and np.abs(v).max(initial=0.0) < 2**31
+    )
+    return rounded.astype(np.int32) if whole else v
+
+
+def _residents_with_distances(
+    result: StudyResult, *, resident_detail: bool = False
+) -> gpd.GeoDataFrame:
+    """The residents layer: ids, weights and the walk to each category, in compact types.
+
+    Distances are float32 metres rounded to 0.1 m (empty where no facility is in
+    reach or the point is off the network). With ``resident_detail`` also the
+    placement, the walking time per category (float32 minutes, 0.01) and the
+    nearest facility's id.
+    """
+    res = result.residents
+    out: dict[str, Any] = {
+        "community_id": res["community_id"].astype(str).to_numpy(),
+        "street_id": res["street_id"].astype(str).to_numpy(),
+    }
+    for column in POPULATION_COLUMNS:
+        out[column] = _people(res[column])
+    if resident_detail and "placement" in res.columns:
+        out["placement"] = res["placement"].astype(str).to_numpy()
     dist = result.distances.rename(columns=lambda c: str(c).removeprefix("dist_m__"))
+    metres = {}
     for cat in dist.columns:
-        values = dist[cat].reindex(res.index).astype(float)
-        res[distance_col(cat)] = values.replace(np.inf, np.nan).to_numpy()
-        res[time_col(cat)] = (values / speed).replace(np.inf, np.nan).round(2).to_numpy()
-    nearest = result.nearest.rename(columns=lambda c: str(c).removeprefix("nearest__"))
-    for cat in nearest.columns:
-        res[facility_col(cat)] = nearest[cat].reindex(res.index).astype("string").to_numpy()
-    return res
+        values = dist[cat].reindex(res.index).to_numpy(dtype=np.float64)
+        metres[cat] = np.where(np.isfinite(values), values, np.nan)
+        out[distance_col(cat)] = np.round(metres[cat], 1).astype(np.float32)
+    if resident_detail:
+        speed = result.study.walk.speed_m_per_min
+        for cat, values in metres.items():
+            out[time_col(cat)] = np.round(values / speed, 2).astype(np.float32)
+        nearest = result.nearest.rename(columns=lambda c: str(c).removeprefix("nearest__"))
+        for cat in nearest.columns:
+            out[facility_col(cat)] = nearest[cat].reindex(res.index).astype("string").to_numpy()
+    return gpd.GeoDataFrame(out, geometry=res.geometry.to_numpy(), crs=res.crs)
 
 
-def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
+def write_results_gpkg(
+    result: StudyResult, path: str | Path, *, resident_detail: bool = False
+) -> Path:
     """Write the study's layers, joined with their rule results, to one GeoPackage.
 
     Layers (all in the working CRS): ``communities``, ``streets``, ``districts``
     (the 社区 dissolved by district) and ``city`` (their union), each with one
     set of columns per rule (``R1_pass`` 1/0/empty, ``R1_value``, ``R1_target``,
-    ``R1_shortfall``, ``R1_reason``), ``facilities``, and ``residents`` with the
-    walking distance (``dist_m__<category>``, empty when none within reach),
-    time (``walk_min__<category>``) and nearest facility per category.
+    ``R1_shortfall``, ``R1_reason``); ``facilities``; ``residents`` with
+    ``community_id``, ``street_id``, the weights ``population``,
+    ``aged_60_plus``, ``aged_0_3`` (int32 when whole people) and the walking
+    distance to each category (``dist_m__<category>``, float32 metres to 0.1 m,
+    empty when none within reach); and ``fields`` (字段说明), an attribute table
+    naming every layer's fields in Chinese with their units. The same aliases
+    go into the GeoPackage Schema extension (``gpkg_data_columns``), which QGIS
+    shows as field aliases.
+
+    Parameters
+    ----------
+    result
+        The study result.
+    path
+        The GeoPackage to write.
+    resident_detail
+        Also write, per resident, how it was placed (``placement``), the
+        walking time (``walk_min__<category>``) and the nearest facility's id
+        (``nearest__<category>``): about three times the size at city scale.
 
     Returns
     -------
@@ -167,22 +224,37 @@ def write_results_gpkg(result: StudyResult, path: str | Path) -> Path:
         The written file.
     """
     table = checked_rule_table(result)
-    layers = {
+    layers: dict[str, gpd.GeoDataFrame] = {
         "communities": _units_with_results(result.communities, "community_id", table, "community"),
         "streets": _units_with_results(result.streets, "street_id", table, "street"),
         "districts": _units_with_results(_districts(result), "district", table, "district"),
         "city": _units_with_results(_city(result), "city", table, "city"),
         "facilities": result.facilities,
-        "residents": _residents_with_distances(result),
+        "residents": _residents_with_distances(result, resident_detail=resident_detail),
     }
+    frames = {}
+    for name, layer in layers.items():
+        frame = layer.reset_index(drop=True)
+        if result.study.synthetic:
+            frame = frame.assign(data_note="示例数据 SAMPLE")
+        frames[name] = frame
+    fields = field_table(result, frames)
     path = Path(path)
     with atomic_path(path) as tmp:
-        for name, layer in layers.items():
-            frame = layer.reset_index(drop=True)
-            if result.study.synthetic:
-                frame = frame.assign(data_note="示例数据 SAMPLE")
+        for name, frame in frames.items():
             frame.to_file(tmp, layer=name, driver="GPKG")
-    logger.info("Wrote GeoPackage %s (layers %s)", path, ", ".join(layers))
+        pyogrio.write_dataframe(
+            fields,
+            tmp,
+            layer=FIELDS_LAYER,
+            driver="GPKG",
+            layer_options={
+                "IDENTIFIER": "字段说明 fields",
+                "DESCRIPTION": "每个图层的字段：中文名、单位、说明 / every layer's fields",
+            },
+        )
+        write_data_columns(tmp, fields)
+    logger.info("Wrote GeoPackage %s (layers %s)", path, ", ".join([*layers, FIELDS_LAYER]))
     return path
 
 

@@ -24,8 +24,6 @@ from .result import _replace
 
 logger = logging.getLogger(__name__)
 
-logger = logging.getLogger(__name__)
-
 IntArray = npt.NDArray[np.int64]
 
 

@@ -93,11 +93,21 @@ class SiteSuggestion:
         The problem solved.
     threshold_m
         Walking distance that counts as covered.
+    population
+        Who counts (``population``, ``aged_60_plus`` or ``aged_0_3``): the
+        weight behind every ``newly_covered`` figure.
+    p
+        The sites asked for beyond any per-street minimum (max-coverage and
+        capacitated: all of them; per-street: the extra city-wide sites; None
+        for set-cover, which asks for none).
     sites
         Proposed sites (working CRS): ``site_id``, ``origin`` (planner /
-        kmeans / network), ``street_id``, ``street_name``, ``community_id``,
-        ``newly_covered`` (people this site reaches that nothing reached
-        before; shared reach counted for the first site).
+        kmeans / network), ``also_from``, ``community_id``,
+        ``community_name``, ``street_id``, ``street_name``, ``for_street``
+        (per-street: the 街道 whose minimum this site is, first in the
+        table; "" for a city-wide site), ``newly_covered`` (people this site
+        reaches that nothing reached before; shared reach counted for the
+        first site).
     newly_covered
         Resident points that gain access, with their ``population`` columns.
     per_unit
@@ -115,6 +125,8 @@ class SiteSuggestion:
     category: str
     problem: str
     threshold_m: float
+    population: str
+    p: int | None
     sites: gpd.GeoDataFrame
     newly_covered: gpd.GeoDataFrame
     per_unit: pd.DataFrame
@@ -213,7 +225,7 @@ def suggest_sites(
     *,
     category: str,
     problem: Problem = "max-coverage",
-    p: int = 5,
+    p: int | None = None,
     options: SiteOptions | None = None,
     planner_sites: gpd.GeoDataFrame | None = None,
 ) -> SiteSuggestion:
@@ -228,13 +240,18 @@ def suggest_sites(
     problem
         ``"max-coverage"``: the ``p`` sites reaching the most people without
         one; ``"set-cover"``: the fewest sites reaching everyone reachable;
-        ``"per-street"``: one site in each 街道 without a facility of the
-        category inside (R2), plus ``p`` more city-wide; ``"capacitated"``:
-        ``p`` sites whose ``capacity`` column (in ``planner_sites``) limits the
-        people each serves.
+        ``"per-street"``: one site in each 街道 the category's street rule
+        (R2) fails, and with ``p`` up to ``p`` more anywhere in the city;
+        ``"capacitated"``: ``p`` sites whose ``capacity`` column (in
+        ``planner_sites``) limits the people each serves.
     p
-        Number of new sites (for max-coverage, capacitated, and the extra
-        sites of per-street).
+        Number of new sites. max-coverage and capacitated: the sites to add
+        (None: 5). per-street: the extra city-wide sites (None: 0, the
+        per-street minimum alone); the 街道 sites and the extra ones are
+        chosen together in one model (at least one in each 街道 that needs one,
+        at most that many plus ``p`` in all, the most people newly covered),
+        and an extra site that reaches no one new is left out. Ignored by
+        set-cover.
     options
         Thresholds, population group, candidate generation, time limit.
     planner_sites
@@ -253,6 +270,15 @@ def suggest_sites(
     options = options or SiteOptions()
     if problem not in PROBLEMS:
         raise InputError(f"problem must be one of {', '.join(PROBLEMS)}, not {problem!r}.")
+    if problem == "set-cover" and p is not None:
+        logger.warning(
+            "set-cover chooses the fewest sites that reach everyone reachable; p=%d is not used",
+            p,
+        )
+    if p is None:
+        p = 0 if problem == "per-street" else 5
+    if p < 0:
+        raise InputError(f"p: the number of new sites must be 0 or more, not {p}.")
     table = result.categories
     if category not in table:
         raise InputError(
@@ -290,11 +316,17 @@ def suggest_sites(
     solution = _solve(
         result, problem, p, cov, weights, before, cand_gdf, planner_sites, options, category
     )
-    chosen = np.asarray(solution.chosen, dtype=np.int64)
+    # The per-street sites first (each names the 街道 it fills), then the city-wide ones.
+    fills = {int(site): str(group) for group, site in solution.group_site.items()}
+    chosen = np.asarray(
+        sorted(np.asarray(solution.chosen, dtype=np.int64), key=lambda i: int(i) not in fills),
+        dtype=np.int64,
+    )
     cand_gdf["chosen"] = False
     cand_gdf.loc[cand_gdf.index[chosen], "chosen"] = True
     sites = cand_gdf.iloc[chosen].copy()
     sites.insert(0, "site_id", [f"S{k + 1}" for k in range(len(sites))])
+    sites["for_street"] = [fills.get(int(i), "") for i in chosen]
     reach = cov.matrix[chosen].toarray() if len(chosen) else np.zeros((0, len(weights)), bool)
     claimed = np.zeros(len(weights), dtype=bool)
     gains = []
@@ -313,6 +345,8 @@ def suggest_sites(
         category=category,
         problem=problem,
         threshold_m=threshold,
+        population=options.population,
+        p=None if problem == "set-cover" else p,
         sites=sites,
         newly_covered=newly,
         per_unit=per_unit,
@@ -333,10 +367,12 @@ def _attach_units(points: gpd.GeoDataFrame, result: StudyResult) -> gpd.GeoDataF
     )
     joined = gpd.sjoin(points, units, how="left", predicate="intersects")
     joined = joined[~joined.index.duplicated(keep="first")].drop(columns="index_right")
-    names = result.streets["street_name"]
-    joined["street_name"] = joined["street_id"].map(
-        lambda s: names.get(s, "") if pd.notna(s) else ""
-    )
+    for column, key, names in (
+        ("community_name", "community_id", result.communities["community_name"]),
+        ("street_name", "street_id", result.streets["street_name"]),
+    ):
+        by_id = names.set_axis(names.index.astype(str))
+        joined[column] = joined[key].map(by_id).fillna("").astype(str)
     return joined
 
 
