@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -22,7 +20,7 @@ import shapely
 from ..analysis import StudyResult
 from ..names import LEVELS
 from .basemaps import DISPLAY_DECIMALS, Basemap, to_display
-from .map_assets import PointLayer
+from .map_assets import PointLayer, UnitLayer
 from .map_rule import RuleInfo, distance_frame
 from .style import (
     OTHER_COLOUR,
@@ -38,6 +36,45 @@ from .style import (
 logger = logging.getLogger(__name__)
 
 
+def _cell(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+class RuleRows:
+    """Every rule row of each 社区 and 街道, compact for the browser (popups and tooltips).
+
+    ``rules`` lists (rule id, Chinese name) once; a unit's rows are
+    ``[rule index, status, value, target, reason_zh, reason_en]`` with the
+    value and target formatted and every text pre-escaped.
+    """
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.rules: list[list[str]] = []
+        index: dict[str, int] = {}
+        for rule_id, name_zh in (
+            table[["rule_id", "rule_name_zh"]].drop_duplicates("rule_id").to_numpy()
+        ):
+            index[str(rule_id)] = len(self.rules)
+            self.rules.append([html.escape(str(rule_id)), html.escape(_cell(name_zh))])
+        self.by_unit: dict[tuple[str, str], list[list[Any]]] = {}
+        for row in table[table["level"].isin(["community", "street"])].itertuples(index=False):
+            unit = "" if pd.isna(row.value_unit) else str(row.value_unit)
+            self.by_unit.setdefault((str(row.level), str(row.unit_id)), []).append(
+                [
+                    index[str(row.rule_id)],
+                    status_of(row.passed),
+                    html.escape(format_value(row.value, unit)),
+                    html.escape(format_value(row.target, unit)),
+                    html.escape(_cell(row.reason_zh)),
+                    html.escape(_cell(row.reason_en)),
+                ]
+            )
+
+    def of(self, level: str, unit_id: str) -> list[list[Any]]:
+        """The rows of one unit (empty when no rule judged it)."""
+        return self.by_unit.get((level, unit_id), [])
+
+
 def unit_layer_frame(
     units: gpd.GeoDataFrame,
     id_col: str,
@@ -49,16 +86,31 @@ def unit_layer_frame(
     fill_opacity: float,
     weight: float,
     outline_status: bool = True,
+    rule_rows: RuleRows | None = None,
+    fallback: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Boundaries with the rule outcome, tooltip fields and a Leaflet style per feature.
+    """Boundaries with the rule outcome, tooltip and popup fields and a style per feature.
 
-    Units without a row of the rule at ``level`` are grey (not evaluated); failing
-    units get a red outline when ``outline_status``; graded rules fill shares on a ramp.
+    Units without a row of the rule at ``level`` are grey (not evaluated) unless
+    ``fallback`` (the 街道 rows of a street-level rule, by street id) gives their
+    街道's outcome for the tooltip's headline; failing units get a red outline
+    when ``outline_status``; graded rules fill shares on a ramp. ``rule_rows``
+    adds every rule row of each unit (``rows``) for its popup.
     """
     frame = units[[id_col, name_col]].copy()
     frame["geometry"] = units.geometry.to_numpy()
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
     frame[id_col] = frame[id_col].astype(str)
+    street_ids = (
+        units["street_id"].astype(str).to_numpy()
+        if level == "community" and "street_id" in units
+        else None
+    )
+    street_names = (
+        units["street_name"].astype(str).to_numpy()
+        if level == "community" and "street_name" in units
+        else None
+    )
     if info is not None:
         rows = table[(table["rule_id"] == info.rule_id) & (table["level"] == level)].copy()
         rows["unit_id"] = rows["unit_id"].astype(str)
@@ -66,10 +118,10 @@ def unit_layer_frame(
     else:
         rows = pd.DataFrame(columns=table.columns).set_index("unit_id")
     level_zh = LEVELS[level]
-    props: dict[str, list[Any]] = {
-        k: [] for k in ("status", "value", "target", "shortfall", "reason_zh", "reason_en", "style")
-    }
-    for unit_id in frame[id_col]:
+    keys = ("s", "status", "value", "target", "shortfall", "head_level", "style")
+    props: dict[str, list[Any]] = {k: [] for k in keys}
+    for k, unit_id in enumerate(frame[id_col]):
+        head_level = ""
         if unit_id in rows.index:
             row = rows.loc[unit_id]
             status = status_of(row["passed"])
@@ -77,22 +129,28 @@ def unit_layer_frame(
             short_unit = "" if pd.isna(row["shortfall_unit"]) else str(row["shortfall_unit"])
             value, target = format_value(row["value"], unit), format_value(row["target"], unit)
             shortfall = format_value(row["shortfall"], short_unit)
-            reason_zh = "" if pd.isna(row["reason_zh"]) else str(row["reason_zh"])
-            reason_en = "" if pd.isna(row["reason_en"]) else str(row["reason_en"])
             graded = graded_fill(row["value"], row["target"]) if info and info.graded else None
             fill = graded or STATUS_COLOURS[status]
+        elif fallback is not None and street_ids is not None and street_ids[k] in fallback:
+            head = fallback[street_ids[k]]
+            status, value, target, shortfall = (
+                head["s"],
+                head["value"],
+                head["target"],
+                head["shortfall"],
+            )
+            head_level = "所属街道"
+            fill = STATUS_COLOURS["na"]
         else:
             status, value, target, shortfall = "na", "—", "—", "—"
-            reason_zh = f"本规则不在{level_zh}层级评估" if info else "未选择规则"
-            reason_en = f"rule not evaluated per {level}" if info else "no rule selected"
             fill = STATUS_COLOURS["na"]
         zh, en = STATUS_LABELS[status]
+        props["s"].append(status)
         props["status"].append(f"{zh} {en}")
-        props["value"].append(html.escape(value))
-        props["target"].append(html.escape(target))
-        props["shortfall"].append(html.escape(shortfall))
-        props["reason_zh"].append(html.escape(reason_zh))
-        props["reason_en"].append(html.escape(reason_en))
+        props["value"].append(html.escape(value) if not head_level else value)
+        props["target"].append(html.escape(target) if not head_level else target)
+        props["shortfall"].append(html.escape(shortfall) if not head_level else shortfall)
+        props["head_level"].append(head_level)
         props["style"].append(
             {
                 "color": "#b2182b" if status == "fail" and outline_status else "#333333",
@@ -105,41 +163,29 @@ def unit_layer_frame(
         frame[key] = values
     frame["name"] = frame[name_col].astype(str).map(html.escape)
     frame["unit_id"] = frame[id_col].map(html.escape)
-    return frame[
-        [
-            "unit_id",
-            "name",
-            "status",
-            "value",
-            "target",
-            "shortfall",
-            "reason_zh",
-            "reason_en",
-            "style",
-            "geometry",
-        ]
-    ]
+    frame["level_zh"] = level_zh
+    columns = ["unit_id", "name", "level_zh", *keys]
+    if street_ids is not None:
+        frame["sid"] = list(street_ids)
+        frame["street"] = [html.escape(n) for n in street_names] if street_names is not None else ""
+        columns += ["sid", "street"]
+    if rule_rows is not None:
+        frame["rows"] = [rule_rows.of(level, u) for u in frame[id_col]]
+        columns.append("rows")
+    return frame[[*columns, "geometry"]]
 
 
-def unit_layer(frame: gpd.GeoDataFrame, name: str, level: str, *, show: bool) -> folium.GeoJson:
-    """The GeoJSON layer of a ``unit_layer_frame``, with its bilingual tooltip."""
-    level_zh = LEVELS[level]
-    fields = ["name", "unit_id", "status", "value", "target", "shortfall", "reason_zh", "reason_en"]
-    aliases = [
-        f"{level_zh} {level}",
-        "代码 ID",
-        "结果 Result",
-        "数值 Value",
-        "目标 Target",
-        "缺口 Shortfall",
-        "原因",
-        "Reason",
-    ]
-    return folium.GeoJson(
-        frame.__geo_interface__,
-        name=name,
-        show=show,
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+def unit_layer(
+    frame: gpd.GeoDataFrame,
+    name: str,
+    *,
+    show: bool,
+    interactive: bool,
+    context: Mapping[str, Any] | None = None,
+) -> UnitLayer:
+    """The layer of a ``unit_layer_frame``: tooltips and popups, or pointer-free outlines."""
+    return UnitLayer(
+        name, frame.__geo_interface__, context or {}, interactive=interactive, show=show
     )
 
 
@@ -149,19 +195,23 @@ def lat_lon(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return geoms.y.to_numpy(), geoms.x.to_numpy()
 
 
-def _aggregate_to_grid(frame: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]:
-    """Sum gap points into square cells (50 m, doubled until few enough); cell size 0 if not."""
+#: Side (m, in the working CRS) of the square cells dense gap layers are summed into.
+GAP_CELL_M = 100.0
+
+
+def _aggregate_to_grid(
+    frame: pd.DataFrame, max_points: int, cell_m: float | None = None
+) -> tuple[pd.DataFrame, float]:
+    """Sum gap points into square cells of ``cell_m`` (columns ``x``/``y``, working CRS).
+
+    Only layers of more than ``max_points`` points are summed (cell size 0 if not);
+    the cell size is the same for every study, so a cell means the same on every map.
+    Each cell is drawn at the population-weighted mean of its points.
+    """
     if len(frame) <= max_points:
         return frame, 0.0
-    cell = 50.0
-    mean_lat = math.radians(float(frame["lat"].mean()))
-    while True:
-        dlat = cell / 110_574.0
-        dlon = cell / (111_320.0 * max(math.cos(mean_lat), 0.1))
-        keys = [np.floor(frame["lat"] / dlat), np.floor(frame["lon"] / dlon)]
-        if frame.groupby(keys).ngroups <= max_points:
-            break
-        cell *= 2.0
+    cell_m = GAP_CELL_M if cell_m is None else cell_m
+    keys = [np.floor(frame["x"] / cell_m), np.floor(frame["y"] / cell_m)]
     weighted = frame.assign(wlat=frame["lat"] * frame["pop"], wlon=frame["lon"] * frame["pop"])
     grouped = weighted.groupby(keys).agg(
         wlat=("wlat", "sum"),
@@ -175,7 +225,7 @@ def _aggregate_to_grid(frame: pd.DataFrame, max_points: int) -> tuple[pd.DataFra
     has_pop = grouped["pop"] > 0
     grouped.loc[has_pop, "lat"] = grouped["wlat"] / grouped["pop"]
     grouped.loc[has_pop, "lon"] = grouped["wlon"] / grouped["pop"]
-    return grouped.reset_index(drop=True)[["lat", "lon", "pop", "dist", "cidx"]], cell
+    return grouped.reset_index(drop=True)[["lat", "lon", "pop", "dist", "cidx"]], cell_m
 
 
 def gap_layer(
@@ -188,10 +238,14 @@ def gap_layer(
     *,
     show: bool,
     max_points: int,
+    name_prefix: str = "",
+    name_suffix: str = "",
 ) -> PointLayer | None:
     """Resident points farther than ``threshold_m`` from the category, sized by population.
 
-    More than ``max_points`` points are summed into grid cells; None when there is no gap.
+    More than ``max_points`` points are summed into cells of ``GAP_CELL_M``; None
+    when there is no gap. ``name_prefix`` goes before the layer's name (e.g. the
+    gaps before the proposed sites).
     """
     dist = distance_frame(result)[category].reindex(display_res.index)
     gaps = display_res[(dist > threshold_m).to_numpy()]
@@ -209,6 +263,7 @@ def gap_layer(
     cidx_of = cidx_of[~cidx_of.index.duplicated()]
     comm = gaps["community_id"].astype(str) if "community_id" in gaps else None
     lat, lon = lat_lon(gaps)
+    working = result.residents.geometry.reindex(gaps.index)
     pop = (
         pd.to_numeric(gaps["population"], errors="coerce").fillna(0.0).to_numpy(float)
         if "population" in gaps
@@ -218,6 +273,8 @@ def gap_layer(
         {
             "lat": lat,
             "lon": lon,
+            "x": working.x.to_numpy(),
+            "y": working.y.to_numpy(),
             "pop": pop,
             "dist": dist.loc[gaps.index].to_numpy(float),
             "cidx": (
@@ -228,7 +285,7 @@ def gap_layer(
         }
     )
     frame, cell = _aggregate_to_grid(frame, max_points)
-    name = f"缺口：{zh}（>{threshold_m:.0f} m）· Gap: {en}"
+    name = f"{name_prefix}缺口：{zh}（>{threshold_m:.0f} m）· Gap: {en}{name_suffix}"
     if cell:
         name += f"（{cell:.0f} m 网格汇总 · {cell:.0f} m grid）"
         logger.info(
@@ -269,6 +326,7 @@ def gap_layer(
         tooltip_js=tooltip_js,
         labels=labels,
         show=show,
+        grid_m=cell,
     )
 
 
@@ -276,8 +334,13 @@ def facility_layers(
     display_fac: gpd.GeoDataFrame,
     colours: Mapping[str, str],
     names: Mapping[str, tuple[str, str]],
+    *,
+    cluster_above: int,
 ) -> list[PointLayer]:
-    """One layer of facilities per coloured category, and one hidden layer of the others."""
+    """One layer of facilities per coloured category, and one hidden layer of the others.
+
+    A layer of more than ``cluster_above`` facilities clusters at low zoom.
+    """
     layers: list[PointLayer] = []
     if display_fac.empty:
         return layers
@@ -309,33 +372,127 @@ def facility_layers(
                 style=style,
                 tooltip_js="function (r) { return r[3]; }",
                 show=colour != OTHER_COLOUR,  # facilities outside the rule start hidden
+                cluster=len(rows) > cluster_above,
             )
         )
     return layers
 
 
-def road_layer(result: StudyResult, base: Basemap, *, max_edges: int) -> folium.GeoJson | None:
+#: Douglas-Peucker tolerance (m) of the reduced street layer of large networks.
+ROAD_SIMPLIFY_M = 10.0
+
+#: Largest deflection (degrees) at a junction for two edges to continue one street.
+STROKE_MAX_DEFLECTION = 30.0
+
+
+def _bearing(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(y1 - y0, x1 - x0))
+
+
+def street_strokes(net: Any) -> np.ndarray:
+    """Group the edges into strokes: streets that go on straight through junctions.
+
+    At each node, the two incident edges that deflect least (under
+    ``STROKE_MAX_DEFLECTION``) continue each other, greedily by the smallest
+    deflection; a stroke is a chain of such edges (the "natural street" of map
+    generalisation). Returns the stroke id of each edge. Long strokes are the
+    through streets: main roads stay long, back lanes are cut short.
+    """
+    n_edges = int(net.edge_u.size)
+    geoms = net.edge_geometry
+    coords = [np.asarray(shapely.get_coordinates(g)) for g in geoms]
+    # Bearing leaving each end of each edge, away from its node.
+    out_u = np.array([_bearing(c[0, 0], c[0, 1], c[1, 0], c[1, 1]) for c in coords])
+    out_v = np.array([_bearing(c[-1, 0], c[-1, 1], c[-2, 0], c[-2, 1]) for c in coords])
+    ends = pd.DataFrame(
+        {
+            "node": np.concatenate([net.edge_u, net.edge_v]),
+            "edge": np.concatenate([np.arange(n_edges), np.arange(n_edges)]),
+            "bearing": np.concatenate([out_u, out_v]),
+        }
+    )
+    ends = ends[ends.groupby("node")["edge"].transform("size") >= 2]
+    parent = np.arange(n_edges)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for _, group in ends.groupby("node", sort=False):
+        edges = group["edge"].to_numpy()
+        bearings = group["bearing"].to_numpy()
+        if len(edges) == 2:
+            pairs = [(0, 1)]
+        else:
+            pairs = [(a, b) for a in range(len(edges)) for b in range(a + 1, len(edges))]
+        scored = []
+        for a, b in pairs:
+            # Straight on: the two outgoing bearings are opposite (180 degrees apart).
+            turn = abs(((bearings[a] - bearings[b]) % 360.0) - 180.0)
+            if turn <= STROKE_MAX_DEFLECTION and edges[a] != edges[b]:
+                scored.append((turn, a, b))
+        used: set[int] = set()
+        for _, a, b in sorted(scored):
+            if a in used or b in used:
+                continue
+            used.update((a, b))
+            ra, rb = find(int(edges[a])), find(int(edges[b]))
+            if ra != rb:
+                parent[ra] = rb
+    return np.array([find(i) for i in range(n_edges)])
+
+
+def road_layer(
+    result: StudyResult, base: Basemap, *, max_edges: int
+) -> tuple[UnitLayer, tuple[str, str] | None]:
     """The walking network as light context lines, for maps without tiles (one feature).
 
-    None (left out) when the network has more than ``max_edges`` edges.
+    Never left out: a network of more than ``max_edges`` edges is reduced to its
+    longest strokes (``street_strokes``: streets that go on straight through
+    junctions, the through roads) up to ``max_edges`` edges, simplified to
+    ``ROAD_SIMPLIFY_M``; the layer's name says so, and the returned note
+    (Chinese, English) states the rule for the legend (None when every edge is drawn).
     """
     net = result.network
     assert net is not None
-    if len(net.edge_geometry) > max_edges:
-        logger.info(
-            "Road context layer left out: %d edges (more than %d)",
-            len(net.edge_geometry),
-            max_edges,
+    n_edges = len(net.edge_geometry)
+    name = "步行路网 · Walking network"
+    simplify = SIMPLIFY_M
+    note: tuple[str, str] | None = None
+    geoms = list(net.edge_geometry)
+    if n_edges > max_edges:
+        stroke = street_strokes(net)
+        length = pd.Series(np.asarray(net.edge_length, dtype=float)).groupby(stroke).sum()
+        count = pd.Series(np.ones(n_edges)).groupby(stroke).sum()
+        order = length.sort_values(ascending=False, kind="stable")
+        keep_strokes = order.index[np.cumsum(count.loc[order.index].to_numpy()) <= max_edges]
+        kept = np.isin(stroke, keep_strokes.to_numpy())
+        shortest = float(length.loc[keep_strokes].min()) if len(keep_strokes) else 0.0
+        geoms = [g for g, k in zip(geoms, kept, strict=True) if k]
+        simplify = ROAD_SIMPLIFY_M
+        name = "主要街道 · Main streets"
+        note = (
+            f"路网共 {n_edges:,} 段，超过 {max_edges:,} 段：只画最长的连续街道（在路口直行相接的"
+            f"路段连成一条街，取最长的 {int(kept.sum()):,} 段，每条街 ≥ {shortest / 1000:.1f} km），"
+            f"线形简化 {ROAD_SIMPLIFY_M:.0f} m",
+            f"Network of {n_edges:,} edges, more than {max_edges:,}: only the longest through "
+            f"streets are drawn ({int(kept.sum()):,} edges, streets of at least "
+            f"{shortest / 1000:.1f} km), simplified to {ROAD_SIMPLIFY_M:.0f} m",
         )
-        return None
+        logger.info(
+            "Road context layer reduced: %d of %d edges (strokes of at least %.0f m), "
+            "simplified to %.0f m",
+            int(kept.sum()),
+            n_edges,
+            shortest,
+            ROAD_SIMPLIFY_M,
+        )
     lines = gpd.GeoDataFrame(
-        geometry=[shapely.multilinestrings(list(net.edge_geometry))], crs=net.crs
+        {"style": [{"color": "#6f6f6f", "weight": 1, "opacity": 0.75}]},
+        geometry=[shapely.multilinestrings(geoms)],
+        crs=net.crs,
     )
-    shown = to_display(lines, base, simplify_m=SIMPLIFY_M)
-    return folium.GeoJson(
-        shown.__geo_interface__,
-        name="步行路网 · Walking network",
-        style_function=lambda _: {"color": "#8c8c8c", "weight": 1, "opacity": 0.7},
-        control=True,
-        show=True,
-    )
+    shown = to_display(lines, base, simplify_m=simplify)
+    return UnitLayer(name, shown.__geo_interface__, {}, interactive=False, show=True), note
