@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,7 +59,7 @@ class RuleRows:
             self.rules.append([html.escape(str(rule_id)), html.escape(_cell(name_zh))])
         self.by_unit: dict[tuple[str, str], list[list[Any]]] = {}
         for row in table[table["level"].isin(["community", "street"])].itertuples(index=False):
-            unit = "" if pd.isna(row.value_unit) else str(row.value_unit)
+            unit = _cell(row.value_unit)
             self.by_unit.setdefault((str(row.level), str(row.unit_id)), []).append(
                 [
                     index[str(row.rule_id)],
@@ -385,8 +386,8 @@ ROAD_SIMPLIFY_M = 10.0
 STROKE_MAX_DEFLECTION = 30.0
 
 
-def _bearing(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
-    return np.degrees(np.arctan2(y1 - y0, x1 - x0))
+def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
+    return math.degrees(math.atan2(y1 - y0, x1 - x0))
 
 
 def street_strokes(net: Any) -> np.ndarray:

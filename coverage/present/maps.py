@@ -159,6 +159,9 @@ def coverage_map(
         tiles=None,
         control_scale=False,
         prefer_canvas=True,
+        # Leaflet.markercluster needs the map's maximum zoom, which no tile layer gives
+        # here (folium passes max_zoom only to tiles, so the Leaflet option by its name).
+        **{"maxZoom": 19},  # type: ignore[arg-type]
     )
     if offline:
         inline_leaflet(m)
