@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -35,10 +36,20 @@ def decoded(page: str) -> str:
 
 
 def features(page: str) -> list[dict[str, object]]:
-    """Properties of every GeoJSON feature embedded in the page."""
-    return [
-        json.loads(text) for text in re.findall(r'"properties": (\{.*?\}), "type": "Feature"', page)
-    ]
+    """Properties of every GeoJSON feature of the 社区/街道/road layers in the page."""
+    decoder = json.JSONDecoder()
+    props = []
+    for chunk in page.split("var data = ")[1:]:
+        data, _ = decoder.raw_decode(chunk)
+        props += [f["properties"] for f in data["features"]]
+    return props
+
+
+def context(page: str) -> dict[str, Any]:
+    """The 社区 layer's shared context: rule names, reason texts, 街道 rows."""
+    chunk = page.split("var ctx = ")[1]
+    ctx, _ = json.JSONDecoder().raw_decode(chunk)
+    return ctx  # type: ignore[no-any-return]
 
 
 def point_layers(page: str) -> list[tuple[list[list[object]], str]]:
@@ -117,9 +128,9 @@ def test_feature_colours_follow_the_rule(result: StudyResult) -> None:
     ):
         assert props[unit_id]["style"]["fillColor"] == colour, unit_id  # type: ignore[index]
     assert props["C2"]["value"] == "3 类"
-    assert props["C2"]["shortfall"] == "2 类"
-    assert props["C2"]["status"] == "未达标 fail"
-    assert props["C4"]["status"] == "未评估 not evaluated"
+    assert props["C2"]["target"] == "5 类"
+    assert props["C2"]["s"] == "fail"
+    assert props["C4"]["s"] == "na"
 
 
 def test_default_layers_follow_the_rule(result: StudyResult) -> None:
@@ -187,12 +198,12 @@ def test_dense_gap_layers_are_summed_into_grid_cells(
     page = _html(maps.coverage_map(result, categories={"pharmacy": limit}))
     gap = [rows for rows, tip in point_layers(page) if "药店 缺口 gap" in tip]
     assert len(gap) == 1
-    # The cell is the stated constant, 100 m of the working CRS, whatever the study's size:
+    # The cell is the stated constant, 200 m of the working CRS, whatever the study's size:
     # the fixture's resident points lie 300 m and more apart, one per cell.
-    assert maps.GAP_CELL_M == 100.0
+    assert maps.GAP_CELL_M == 200.0
     assert len(gap[0]) == int(expected.sum())
-    assert "100 m 网格汇总" in page
-    assert "按 100 m × 100 m 网格汇总" in page  # stated in the legend
+    assert "200 m 网格汇总" in page
+    assert "按 200 m × 200 m 网格汇总" in page  # stated in the legend
     # Population is summed, not dropped: with 1 km cells, at most one cell per 社区.
     monkeypatch.setattr(map_layers, "GAP_CELL_M", 1000.0)
     page = _html(maps.coverage_map(result, categories={"pharmacy": limit}))
@@ -207,7 +218,7 @@ def test_dense_gap_layers_are_summed_into_grid_cells(
 def test_map_without_rule_and_online_links(result: StudyResult) -> None:
     page = _html(maps.coverage_map(result, rule_id=None, offline=False))
     props = {f["unit_id"]: f for f in features(page)}
-    assert {p["status"] for p in props.values()} == {"未评估 not evaluated"}
+    assert {p["s"] for p in props.values() if "s" in p} == {"na"}
     legend = page[page.index('id="fc-legend"') : page.index("</body>")]
     assert "规则 R" not in legend.split("<script")[0]
     # Online: Leaflet and Leaflet.markercluster from the CDN, and nothing else (no
@@ -233,7 +244,7 @@ def test_synthetic_false_has_no_sample_label(
 def test_gaode_map_shows_gcj02_coordinates(result: StudyResult) -> None:
     gcj_lon, gcj_lat = (float(v) for v in crs.wgs84_to_gcj02(*GCJ_FACILITY_WGS84))
     page = _html(maps.coverage_map(result, basemap="gaode", offline=False))
-    match = re.search(r'\[([-\d.]+), ([-\d.]+), 6, "[^"]*FGCJ', page)
+    match = re.search(r'\[([-\d.]+),([-\d.]+),6,"[^"]*","FGCJ"', page)
     assert match is not None
     lat, lon = float(match.group(1)), float(match.group(2))
     metres = math.hypot(
@@ -244,7 +255,7 @@ def test_gaode_map_shows_gcj02_coordinates(result: StudyResult) -> None:
     assert "webrd0{s}.is.autonavi.com" in page
     # The same facility on the tile-free map sits at its WGS84 position, about 500 m away.
     plain = _html(maps.coverage_map(result))
-    match = re.search(r'\[([-\d.]+), ([-\d.]+), 6, "[^"]*FGCJ', plain)
+    match = re.search(r'\[([-\d.]+),([-\d.]+),6,"[^"]*","FGCJ"', plain)
     assert match is not None
     assert abs(float(match.group(2)) - gcj_lon) > 0.003
 
@@ -314,18 +325,19 @@ def test_popup_rows_list_every_rule_of_the_unit_and_its_street(result: StudyResu
     page = _html(maps.coverage_map(result, rule_id="R1"))
     props = {f["unit_id"]: f for f in features(page) if "rows" in f}
     assert set(props) == {"C1", "C2", "C3", "C4"}  # 社区 carry their rows; 街道 outlines do not
-    rules = json.loads(re.search(r"var ctx = (\{.*?\});\n", page).group(1))  # type: ignore[union-attr]
+    rules = context(page)
     table = result.rule_results
     for cid, p in props.items():
         judged = table[(table["level"] == "community") & (table["unit_id"] == cid)]
         shown = [rules["rules"][r[0]][0] for r in p["rows"]]  # type: ignore[index, union-attr]
         assert shown == judged["rule_id"].tolist(), cid
-        assert p["street"] in {"和平桥街道", "城东街道"}
+        assert (
+            rules["streets"][p["sid"]]["name"]
+            == {"S1": "和平桥街道", "S2": "城东街道"}[str(p["sid"])]
+        )
     c2 = props["C2"]["rows"][0]  # type: ignore[index]
-    assert c2[1:] == [
-        "fail",
-        "3 类",
-        "5 类",
+    assert c2[1:4] == ["fail", "3 类", "5 类"]
+    assert [rules["texts"][i] for i in c2[4:]] == [
         "缺菜市场、药店",
         "missing vegetable market, pharmacy",
     ]
@@ -459,7 +471,7 @@ def test_large_networks_keep_their_through_streets(
     layers = _layers(m)
     roads = layers["主要街道 · Main streets"]  # reduced, never dropped
     coords = roads.data["features"][0]["geometry"]["coordinates"]  # type: ignore[attr-defined]
-    assert len(coords) == 20  # 4 whole strokes of 5 edges: no stroke cut
+    assert len(coords) == 10  # half the limit: 2 whole strokes of 5 edges, none cut
     legend = _html(m)
     assert "只画最长的连续街道" in legend and "longest through streets" in legend
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -26,7 +27,8 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
-from folium.template import Template
+from folium.template import Environment, Template
+from markupsafe import Markup
 
 _ASSETS = "assets"
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
@@ -76,6 +78,32 @@ def leaflet_css() -> str:
         return f"url(data:image/png;base64,{data})"
 
     return _CSS_IMAGE.sub(_data_uri, text)
+
+
+def js_json(value: Any) -> Markup:
+    r"""``value`` as compact JSON for a script: UTF-8 text, no spaces, ``</`` escaped.
+
+    Jinja's ``tojson`` writes every Chinese character as a 6-byte ``\uXXXX``
+    escape and a space after each separator: twice the size for the 社区 names
+    and reasons of a city-size map.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+class _Environment(Environment):
+    """folium's template environment with the ``js_json`` filter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["js_json"] = js_json
+
+
+class FcTemplate(Template):
+    """A folium template that also knows ``js_json``."""
+
+    environment_class = _Environment
 
 
 class RawHTML(Element):
@@ -156,13 +184,13 @@ class PointLayer(folium.FeatureGroup):
     like the layer) and drawn one by one from that zoom on.
     """
 
-    _template = Template(
+    _template = FcTemplate(
         """
         {% macro script(this, kwargs) %}
         {% if this.cluster %}
         var {{ this.get_name() }} = L.markerClusterGroup({
             animate: false, chunkedLoading: true, showCoverageOnHover: false,
-            spiderfyOnMaxZoom: false, maxClusterRadius: 50,
+            spiderfyOnMaxZoom: false, maxClusterRadius: 80,
             disableClusteringAtZoom: {{ this.cluster_until }},
             iconCreateFunction: function (c) {
                 var n = c.getChildCount();
@@ -177,9 +205,9 @@ class PointLayer(folium.FeatureGroup):
         var {{ this.get_name() }} = L.featureGroup({{ this.options|tojavascript }});
         {% endif %}
         (function (group) {
-            var rows = {{ this.rows|tojson }};
-            var labels = {{ this.labels|tojson }};
-            var style = {{ this.style|tojson }};
+            var rows = {{ this.rows|js_json }};
+            var labels = {{ this.labels|js_json }};
+            var style = {{ this.style|js_json }};
             var tip = {{ this.tooltip_js }};
             var markers = [];
             for (var i = 0; i < rows.length; i++) {
@@ -233,7 +261,7 @@ class UnitLayer(folium.FeatureGroup):
     never take the pointer, so the layers below stay hoverable.
     """
 
-    _template = Template(
+    _template = FcTemplate(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJson(null, {
@@ -241,8 +269,8 @@ class UnitLayer(folium.FeatureGroup):
             style: function (f) { return f.properties.style; }
         });
         (function (layer) {
-            var data = {{ this.data|tojson }};
-            var ctx = {{ this.context|tojson }};
+            var data = {{ this.data|js_json }};
+            var ctx = {{ this.context|js_json }};
             {% if this.interactive %}
             layer.options.onEachFeature = function (f, l) {
                 l.bindTooltip(fcUnitTip(f.properties, ctx), {sticky: true, className: 'fc-tip'});
@@ -295,10 +323,15 @@ function fcPopupPadding(popup) {
 function fcStatus(s) {
   return '<span class="fc-st fc-st-' + s + '">' + FC_STATUS[s] + '</span>';
 }
+function fcStreetName(p, ctx) {
+  var st = p.sid !== undefined ? ctx.streets[p.sid] : undefined;
+  return st ? st.name : '';
+}
 function fcUnitTip(p, ctx) {
-  var h = '<b class="fc-name">' + p.name + '</b> <span class="fc-en">' + p.level_zh + ' ' +
+  var street = fcStreetName(p, ctx);
+  var h = '<b class="fc-name">' + p.name + '</b> <span class="fc-en">' + ctx.level_zh + ' ' +
     p.unit_id + '</span>';
-  if (p.street) { h += '<br>街道：' + p.street; }
+  if (street) { h += '<br>街道：' + street; }
   if (ctx.rule) {
     h += '<br>' + ctx.rule + (p.head_level ? '（' + p.head_level + '）' : '') + '：' +
       p.value + ' / 目标 ' + p.target + ' · ' + fcStatus(p.s);
@@ -312,20 +345,22 @@ function fcRuleTable(rows, ctx) {
     var r = rows[i], rule = ctx.rules[r[0]];
     h += '<tr class="fc-row-' + r[1] + '"><td><b>' + rule[0] + '</b> ' + rule[1] + '</td><td>' +
       r[2] + '</td><td>' + r[3] + '</td><td>' + fcStatus(r[1]) + '</td></tr>';
-    if (r[4] || r[5]) {
-      h += '<tr class="fc-reason"><td colspan="4">' + r[4] +
-        (r[5] ? ' <span class="fc-en">' + r[5] + '</span>' : '') + '</td></tr>';
+    var zh = ctx.texts[r[4]], en = ctx.texts[r[5]];
+    if (zh || en) {
+      h += '<tr class="fc-reason"><td colspan="4">' + zh +
+        (en ? ' <span class="fc-en">' + en + '</span>' : '') + '</td></tr>';
     }
   }
   return h + '</table>';
 }
 function fcUnitPopup(p, ctx) {
-  var h = '<div class="fc-pop-head"><b class="fc-name">' + p.name + '</b> ' + p.level_zh +
+  var street = fcStreetName(p, ctx);
+  var h = '<div class="fc-pop-head"><b class="fc-name">' + p.name + '</b> ' + ctx.level_zh +
     ' <span class="fc-en">' + p.unit_id + '</span>' +
-    (p.street ? '<br>街道：' + p.street : '') + '</div>';
-  h += '<div class="fc-pop-sec">' + p.level_zh + '的规则（' + p.rows.length + ' 条）</div>';
+    (street ? '<br>街道：' + street : '') + '</div>';
+  h += '<div class="fc-pop-sec">' + ctx.level_zh + '的规则（' + p.rows.length + ' 条）</div>';
   h += p.rows.length ? fcRuleTable(p.rows, ctx) :
-    '<div class="fc-en">本' + p.level_zh + '没有规则结果 · no rule results</div>';
+    '<div class="fc-en">本' + ctx.level_zh + '没有规则结果 · no rule results</div>';
   var st = p.sid !== undefined ? ctx.streets[p.sid] : undefined;
   if (st && st.rows.length) {
     h += '<div class="fc-pop-sec">所属街道 ' + st.name + ' 的规则（' + st.rows.length +
@@ -340,12 +375,12 @@ function fcUnitPopup(p, ctx) {
 class LabelLayer(folium.FeatureGroup):
     """Text labels (e.g. 街道 names) as Leaflet div icons, readable without tiles."""
 
-    _template = Template(
+    _template = FcTemplate(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.featureGroup({{ this.options|tojavascript }});
         (function (group) {
-            var rows = {{ this.rows|tojson }};
+            var rows = {{ this.rows|js_json }};
             for (var i = 0; i < rows.length; i++) {
                 L.marker([rows[i][0], rows[i][1]], {
                     interactive: false,

@@ -8,6 +8,7 @@ walking network is one light multi-line feature for maps without tiles.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import math
 from collections.abc import Mapping
@@ -19,7 +20,6 @@ import pandas as pd
 import shapely
 
 from ..analysis import StudyResult
-from ..names import LEVELS
 from .basemaps import DISPLAY_DECIMALS, Basemap, to_display
 from .map_assets import PointLayer, UnitLayer
 from .map_rule import RuleInfo, distance_frame
@@ -27,7 +27,6 @@ from .style import (
     OTHER_COLOUR,
     SIMPLIFY_M,
     STATUS_COLOURS,
-    STATUS_LABELS,
     category_label,
     format_value,
     graded_fill,
@@ -44,13 +43,24 @@ def _cell(value: Any) -> str:
 class RuleRows:
     """Every rule row of each 社区 and 街道, compact for the browser (popups and tooltips).
 
-    ``rules`` lists (rule id, Chinese name) once; a unit's rows are
-    ``[rule index, status, value, target, reason_zh, reason_en]`` with the
-    value and target formatted and every text pre-escaped.
+    ``rules`` lists (rule id, Chinese name) once and ``texts`` every distinct
+    reason once (many repeat: "未评估：缺少列…"); a unit's rows are
+    ``[rule index, status, value, target, Chinese reason index, English reason
+    index]`` with the value and target formatted and every text pre-escaped.
     """
 
     def __init__(self, table: pd.DataFrame) -> None:
         self.rules: list[list[str]] = []
+        self.texts: list[str] = []
+        text_index: dict[str, int] = {}
+
+        def text(value: Any) -> int:
+            escaped = html.escape(_cell(value))
+            if escaped not in text_index:
+                text_index[escaped] = len(self.texts)
+                self.texts.append(escaped)
+            return text_index[escaped]
+
         index: dict[str, int] = {}
         for rule_id, name_zh in (
             table[["rule_id", "rule_name_zh"]].drop_duplicates("rule_id").to_numpy()
@@ -66,8 +76,8 @@ class RuleRows:
                     status_of(row.passed),
                     html.escape(format_value(row.value, unit)),
                     html.escape(format_value(row.target, unit)),
-                    html.escape(_cell(row.reason_zh)),
-                    html.escape(_cell(row.reason_en)),
+                    text(row.reason_zh),
+                    text(row.reason_en),
                 ]
             )
 
@@ -107,19 +117,13 @@ def unit_layer_frame(
         if level == "community" and "street_id" in units
         else None
     )
-    street_names = (
-        units["street_name"].astype(str).to_numpy()
-        if level == "community" and "street_name" in units
-        else None
-    )
     if info is not None:
         rows = table[(table["rule_id"] == info.rule_id) & (table["level"] == level)].copy()
         rows["unit_id"] = rows["unit_id"].astype(str)
         rows = rows.drop_duplicates("unit_id").set_index("unit_id")
     else:
         rows = pd.DataFrame(columns=table.columns).set_index("unit_id")
-    level_zh = LEVELS[level]
-    keys = ("s", "status", "value", "target", "shortfall", "head_level", "style")
+    keys = ("s", "value", "target", "head_level", "style")
     props: dict[str, list[Any]] = {k: [] for k in keys}
     for k, unit_id in enumerate(frame[id_col]):
         head_level = ""
@@ -127,30 +131,20 @@ def unit_layer_frame(
             row = rows.loc[unit_id]
             status = status_of(row["passed"])
             unit = "" if pd.isna(row["value_unit"]) else str(row["value_unit"])
-            short_unit = "" if pd.isna(row["shortfall_unit"]) else str(row["shortfall_unit"])
             value, target = format_value(row["value"], unit), format_value(row["target"], unit)
-            shortfall = format_value(row["shortfall"], short_unit)
             graded = graded_fill(row["value"], row["target"]) if info and info.graded else None
             fill = graded or STATUS_COLOURS[status]
         elif fallback is not None and street_ids is not None and street_ids[k] in fallback:
             head = fallback[street_ids[k]]
-            status, value, target, shortfall = (
-                head["s"],
-                head["value"],
-                head["target"],
-                head["shortfall"],
-            )
+            status, value, target = head["s"], head["value"], head["target"]
             head_level = "所属街道"
             fill = STATUS_COLOURS["na"]
         else:
-            status, value, target, shortfall = "na", "—", "—", "—"
+            status, value, target = "na", "—", "—"
             fill = STATUS_COLOURS["na"]
-        zh, en = STATUS_LABELS[status]
         props["s"].append(status)
-        props["status"].append(f"{zh} {en}")
         props["value"].append(html.escape(value) if not head_level else value)
         props["target"].append(html.escape(target) if not head_level else target)
-        props["shortfall"].append(html.escape(shortfall) if not head_level else shortfall)
         props["head_level"].append(head_level)
         props["style"].append(
             {
@@ -164,12 +158,10 @@ def unit_layer_frame(
         frame[key] = values
     frame["name"] = frame[name_col].astype(str).map(html.escape)
     frame["unit_id"] = frame[id_col].map(html.escape)
-    frame["level_zh"] = level_zh
-    columns = ["unit_id", "name", "level_zh", *keys]
+    columns = ["unit_id", "name", *keys]
     if street_ids is not None:
-        frame["sid"] = list(street_ids)
-        frame["street"] = [html.escape(n) for n in street_names] if street_names is not None else ""
-        columns += ["sid", "street"]
+        frame["sid"] = list(street_ids)  # its 街道's name and rows: the layer's context
+        columns.append("sid")
     if rule_rows is not None:
         frame["rows"] = [rule_rows.of(level, u) for u in frame[id_col]]
         columns.append("rows")
@@ -186,8 +178,13 @@ def unit_layer(
 ) -> UnitLayer:
     """The layer of a ``unit_layer_frame``: tooltips and popups, or pointer-free outlines."""
     return UnitLayer(
-        name, frame.__geo_interface__, context or {}, interactive=interactive, show=show
+        name, feature_collection(frame), context or {}, interactive=interactive, show=show
     )
+
+
+def feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The frame as a GeoJSON FeatureCollection without bounding boxes or ids."""
+    return json.loads(frame.to_json(drop_id=True))  # type: ignore[no-any-return]
 
 
 def lat_lon(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +194,10 @@ def lat_lon(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Side (m, in the working CRS) of the square cells dense gap layers are summed into.
-GAP_CELL_M = 100.0
+GAP_CELL_M = 200.0
+
+#: Decimals of the coordinates of gap grid cells (about 1 m; the cells are 200 m).
+GRID_DECIMALS = 5
 
 
 def _aggregate_to_grid(
@@ -299,16 +299,19 @@ def gap_layer(
     max_pop = max(float(frame["pop"].max()), 1.0)
     radius = np.round(2.0 + 8.0 * np.sqrt(np.clip(frame["pop"], 0.0, None) / max_pop), 1)
     finite = np.isfinite(frame["dist"].to_numpy())
-    rows = pd.DataFrame(
-        {
-            "lat": frame["lat"].round(DISPLAY_DECIMALS),
-            "lon": frame["lon"].round(DISPLAY_DECIMALS),
-            "r": radius,
-            "pop": frame["pop"].round().astype(int),
-            "d": np.where(finite, np.round(np.where(finite, frame["dist"], 0.0)), -1).astype(int),
-            "c": frame["cidx"].astype(int) if not cell else np.full(len(frame), -1),
-        }
-    )
+    # Grid cells are drawn at 5 decimals (about 1 m: plenty for a 200 m cell) and
+    # name no 社区; single points keep 6 decimals and their 社区.
+    decimals = GRID_DECIMALS if cell else DISPLAY_DECIMALS
+    columns = {
+        "lat": frame["lat"].round(decimals),
+        "lon": frame["lon"].round(decimals),
+        "r": radius,
+        "pop": frame["pop"].round().astype(int),
+        "d": np.where(finite, np.round(np.where(finite, frame["dist"], 0.0)), -1).astype(int),
+    }
+    if not cell:
+        columns["c"] = frame["cidx"].astype(int)
+    rows = pd.DataFrame(columns)
     where_zh = f"'{cell:.0f} m 网格 grid cell'" if cell else "(r[5] >= 0 ? labels[r[5]] : '')"
     tooltip_js = (
         "function (r, labels) {"
@@ -357,21 +360,34 @@ def facility_layers(
         groups.append(("其他设施 · Other facilities", OTHER_COLOUR, others))
     for name, colour, sub in groups:
         lat, lon = lat_lon(sub)
-        rows: list[list[Any]] = []
-        for k, (_, fac) in enumerate(sub.iterrows()):
-            zh, en = category_label(names, str(fac["category"]))
-            tip = (
-                f"<b>{html.escape(str(fac.get('name', '')))}</b><br>{html.escape(zh)} · "
-                f"{html.escape(en)}<br>编号 ID: {html.escape(str(fac.get('facility_id', '')))}"
-            )
-            rows.append([float(lat[k]), float(lon[k]), 6, tip])
+        # Rows [lat, lon, radius, name, id, category]: the category's label once per layer.
+        cats_here = list(dict.fromkeys(sub["category"].astype(str)))
+        labels = [" · ".join(html.escape(t) for t in category_label(names, c)) for c in cats_here]
+        cat_index = {c: i for i, c in enumerate(cats_here)}
+        fac_names = sub["name"] if "name" in sub else pd.Series("", index=sub.index)
+        fac_ids = sub["facility_id"] if "facility_id" in sub else pd.Series("", index=sub.index)
+        rows: list[list[Any]] = [
+            [
+                float(lat[k]),
+                float(lon[k]),
+                6,
+                html.escape(_cell(n)),
+                html.escape(_cell(i)),
+                cat_index[str(c)],
+            ]
+            for k, (n, i, c) in enumerate(zip(fac_names, fac_ids, sub["category"], strict=True))
+        ]
         style = {"color": "#000000", "weight": 2, "fillColor": colour, "fillOpacity": 1.0}
         layers.append(
             PointLayer(
                 name,
                 rows,
                 style=style,
-                tooltip_js="function (r) { return r[3]; }",
+                tooltip_js=(
+                    "function (r, labels) { return '<b>' + r[3] + '</b><br>' + labels[r[5]] +"
+                    " '<br>编号 ID: ' + r[4]; }"
+                ),
+                labels=labels,
                 show=colour != OTHER_COLOUR,  # facilities outside the rule start hidden
                 cluster=len(rows) > cluster_above,
             )
@@ -452,7 +468,7 @@ def road_layer(
 
     Never left out: a network of more than ``max_edges`` edges is reduced to its
     longest strokes (``street_strokes``: streets that go on straight through
-    junctions, the through roads) up to ``max_edges`` edges, simplified to
+    junctions, the through roads) up to half ``max_edges`` edges, simplified to
     ``ROAD_SIMPLIFY_M``; the layer's name says so, and the returned note
     (Chinese, English) states the rule for the legend (None when every edge is drawn).
     """
@@ -464,11 +480,12 @@ def road_layer(
     note: tuple[str, str] | None = None
     geoms = list(net.edge_geometry)
     if n_edges > max_edges:
+        budget = max_edges // 2
         stroke = street_strokes(net)
         length = pd.Series(np.asarray(net.edge_length, dtype=float)).groupby(stroke).sum()
         count = pd.Series(np.ones(n_edges)).groupby(stroke).sum()
         order = length.sort_values(ascending=False, kind="stable")
-        keep_strokes = order.index[np.cumsum(count.loc[order.index].to_numpy()) <= max_edges]
+        keep_strokes = order.index[np.cumsum(count.loc[order.index].to_numpy()) <= budget]
         kept = np.isin(stroke, keep_strokes.to_numpy())
         shortest = float(length.loc[keep_strokes].min()) if len(keep_strokes) else 0.0
         geoms = [g for g, k in zip(geoms, kept, strict=True) if k]
@@ -496,4 +513,7 @@ def road_layer(
         crs=net.crs,
     )
     shown = to_display(lines, base, simplify_m=simplify)
-    return UnitLayer(name, shown.__geo_interface__, {}, interactive=False, show=True), note
+    shown = shown.set_geometry(
+        shapely.transform(shown.geometry.to_numpy(), lambda c: np.round(c, GRID_DECIMALS))
+    )  # about 1 m: enough for context lines
+    return UnitLayer(name, feature_collection(shown), {}, interactive=False, show=True), note

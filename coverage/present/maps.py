@@ -196,13 +196,12 @@ def coverage_map(
         outline_status=street_primary,
     )
     heads = {
-        str(sid): {"s": s_, "value": v, "target": t, "shortfall": sf}
-        for sid, s_, v, t, sf in zip(
+        str(sid): {"s": s_, "value": v, "target": t}
+        for sid, s_, v, t in zip(
             result.streets["street_id"].astype(str),
             street_frame["s"],
             street_frame["value"],
             street_frame["target"],
-            street_frame["shortfall"],
             strict=True,
         )
     }
@@ -219,8 +218,10 @@ def coverage_map(
         fallback=heads if street_primary else None,
     )
     context = {
+        "level_zh": "社区",
         "rule": html.escape(f"{info.rule_id} {info.name_zh}") if info is not None else "",
         "rules": rule_rows.rules,
+        "texts": rule_rows.texts,
         "streets": {
             str(sid): {"name": html.escape(str(name)), "rows": rule_rows.of("street", str(sid))}
             for sid, name in zip(
