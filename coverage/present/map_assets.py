@@ -96,7 +96,7 @@ class _Environment(Environment):
     """folium's template environment with the ``js_json`` filter."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         self.filters["js_json"] = js_json
 
 
