@@ -385,6 +385,20 @@ def test_hover_and_click_a_community(
     assert tip is not None and tip["text"].startswith(name)
     assert _inside_viewport(tip)
     assert tip["right"] <= x2  # drawn on the pointer's left
+    # The legend folds away to its button (Chinese first) and opens again.
+    toggled = driver.execute_script(
+        """
+        const legend = document.getElementById('fc-legend');
+        const button = legend.querySelector('.fc-toggle');
+        const open = legend.getBoundingClientRect().height;
+        button.click();
+        const folded = [legend.getBoundingClientRect().height, button.textContent];
+        button.click();
+        return [open, folded[0], folded[1], button.textContent];
+        """
+    )
+    assert toggled[1] < 40 < toggled[0]
+    assert toggled[2].startswith("图例") and toggled[3].startswith("收起")
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     assert state["leaflet"] == "1.9.4"
