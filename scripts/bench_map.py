@@ -15,8 +15,14 @@ Usage::
 
     python scripts/bench_map.py [--out /tmp/bench_map] [--facilities 800] [--no-browser]
 
-Measured (this machine, defaults): see the docstring of ``main``'s output,
-copied into the issue's report.
+Measured (this machine, defaults): 1,375 社区, 83 街道, 199,492 resident
+points, 9,600 facilities (800 in each of R1's 12 categories), 92,642 edges.
+The map is 9.9 MB (written in 10 s); headless Chromium loads and draws it in
+5.4 s with no console error. Most of it: the 12 gap layers (200 m cells, about
+0.45 MB each; most residents are gaps with facilities at random nodes), the
+社区 with every rule row for their popups (2.2 MB), the main streets (1.2 MB:
+30,000 of the 92,642 edges). Before issue 13 the same study gave 25 MB (no
+streets at all, 6-decimal points, ASCII-escaped Chinese) and 16 s.
 """
 
 from __future__ import annotations

@@ -186,6 +186,29 @@ def test_gap_layer_toggles(driver: Any, tmp_path: Path, small_result: StudyResul
     assert after["circles"] == pharmacies
 
 
+def test_a_click_on_a_gap_dot_opens_its_community(
+    driver: Any, tmp_path: Path, small_result: StudyResult
+) -> None:
+    result = small_result
+    path = maps.save_map(maps.coverage_map(result), tmp_path / "map.html")
+    driver.get(path.resolve().as_uri())
+    _wait_ready(driver)
+    # A pharmacy gap of a failing 社区 (R1 fails in C2 and C3): its dot is shown.
+    beyond = (result.distances["pharmacy"] > 640.0) & result.residents["community_id"].isin(
+        ["C2", "C3"]
+    )
+    assert beyond.any()
+    res = result.residents[beyond].to_crs(4326).iloc[0]
+    name = str(result.communities.loc[res["community_id"], "community_name"])
+    x, y = driver.execute_script(_POINT_JS, res.geometry.y, res.geometry.x)
+    _move(driver, x, y, click=True)
+    time.sleep(0.5)
+    pop = driver.execute_script(_BOX_JS, ".leaflet-popup")
+    assert pop is not None
+    assert pop["text"].startswith(name)
+    assert _inside_viewport(pop)
+
+
 def test_clustered_facilities_draw_without_errors(
     driver: Any, tmp_path: Path, small_result: StudyResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -215,7 +215,7 @@ class PointLayer(folium.FeatureGroup):
                 var o = Object.assign({}, style, {radius: r[2]});
                 if (style.colorIndex !== undefined) { o.fillColor = labels[r[style.colorIndex]]; }
                 markers.push(L.circleMarker([r[0], r[1]], o).bindTooltip(
-                    tip(r, labels), {sticky: true, className: 'fc-tip'}));
+                    tip(r, labels), {sticky: true, className: 'fc-tip'}).on('click', fcOpenUnitAt));
             }
             {% if this.cluster %}group.addLayers(markers);{% else %}
             for (var k = 0; k < markers.length; k++) { markers[k].addTo(group); }{% endif %}
@@ -282,6 +282,7 @@ class UnitLayer(folium.FeatureGroup):
             };
             {% endif %}
             layer.addData(data);
+            {% if this.interactive %}FC_UNIT_LAYERS.push(layer);{% endif %}
         })({{ this.get_name() }});
         {% endmacro %}
         """
@@ -306,6 +307,46 @@ class UnitLayer(folium.FeatureGroup):
 UNIT_JS = """
 <script>
 var FC_STATUS = {pass: "达标", fail: "未达标", na: "未评估"};
+var FC_UNIT_LAYERS = [];
+function fcRingHas(ring, ll) {
+  var inside = false;
+  for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    var a = ring[i], b = ring[j];
+    if ((a.lat > ll.lat) !== (b.lat > ll.lat) &&
+        ll.lng < (b.lng - a.lng) * (ll.lat - a.lat) / (b.lat - a.lat) + a.lng) {
+      inside = !inside;
+    }
+  }
+  return inside;
+}
+function fcPolygonHas(poly, ll) {
+  if (!poly.getBounds || !poly.getBounds().contains(ll)) { return false; }
+  var r = poly.getLatLngs(), parts = L.LineUtil.isFlat(r[0]) ? [r] : r;
+  for (var i = 0; i < parts.length; i++) {
+    if (!fcRingHas(parts[i][0], ll)) { continue; }
+    var hole = false;
+    for (var k = 1; k < parts[i].length; k++) { hole = hole || fcRingHas(parts[i][k], ll); }
+    if (!hole) { return true; }
+  }
+  return false;
+}
+function fcOpenUnitAt(e) {
+  // A click on a gap or facility dot opens the popup of the 社区 under the pointer
+  // (Leaflet gives a small marker's own position as the event's latlng).
+  var map = e.target._map;
+  var ll = map && e.originalEvent ? map.mouseEventToLatLng(e.originalEvent) : e.latlng;
+  for (var i = 0; i < FC_UNIT_LAYERS.length; i++) {
+    var group = FC_UNIT_LAYERS[i], found = null;
+    if (!group._map) { continue; }
+    group.eachLayer(function (l) { if (!found && fcPolygonHas(l, ll)) { found = l; } });
+    if (found) {
+      if (e.target.closeTooltip) { e.target.closeTooltip(); }
+      fcPopupPadding(found.getPopup());
+      found.openPopup(ll);
+      return;
+    }
+  }
+}
 function fcPopupPadding(popup) {
   // Pan popups clear of the side panel (left) and the layer control (right).
   if (!popup) { return; }
