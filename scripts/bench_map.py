@@ -21,8 +21,9 @@ The map is 9.9 MB (written in 10 s); headless Chromium loads and draws it in
 5.4 s with no console error. Most of it: the 12 gap layers (200 m cells, about
 0.45 MB each; most residents are gaps with facilities at random nodes), the
 社区 with every rule row for their popups (2.2 MB), the main streets (1.2 MB:
-30,000 of the 92,642 edges). Before issue 13 the same study gave 25 MB (no
-streets at all, 6-decimal points, ASCII-escaped Chinese) and 16 s.
+30,000 of the 92,642 edges). The same map written with Jinja's ``tojson``
+(ASCII-escaped Chinese, spaces), 100 m cells, 6-decimal points and a tooltip
+string per facility was 25 MB and took 16 s.
 """
 
 from __future__ import annotations
