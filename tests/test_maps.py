@@ -290,7 +290,7 @@ def test_isochrones_and_proposed_sites(result: StudyResult) -> None:
         crs=WORKING,
     )
     page = _html(maps.coverage_map(result, isochrones=iso, proposed_sites=sites))
-    assert "步行等时圈 · Walking isochrones" in page
+    assert "步行等时圈（1200 m）· Walking isochrones" in page
     assert "建议选址 · Proposed sites" in page
     assert "covered_population: 350" in page
 

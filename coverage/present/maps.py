@@ -36,6 +36,7 @@ from .map_assets import (
     PointLayer,
     RawHTML,
     SidePanel,
+    UnitLayer,
     inline_leaflet,
     link_cdn,
 )
@@ -45,6 +46,7 @@ from .map_layers import (
 from .map_layers import (
     RuleRows,
     facility_layers,
+    feature_collection,
     gap_layer,
     lat_lon,
     road_layer,
@@ -284,13 +286,15 @@ def coverage_map(
             geometry=iso.geometry.values,
             crs=4326,
         )
-        folium.GeoJson(
-            iso_props.__geo_interface__,
-            name="步行等时圈 · Walking isochrones",
+        # Outlines that let the pointer through to the 社区 (coloured like the category's
+        # facilities; the layer name gives the walks).
+        walks = " / ".join(f"{v:.0f} m" for v in sorted(set(iso["threshold_m"].astype(float))))
+        UnitLayer(
+            f"步行等时圈（{walks}）· Walking isochrones",
+            feature_collection(iso_props),
+            {},
+            interactive=False,
             show=False,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["category", "threshold"], aliases=["类别 Category", "步行距离 Walk"]
-            ),
         ).add_to(m)
 
     shown_gaps = failing_categories(result, info, thresholds, street_primary)
