@@ -1,8 +1,10 @@
 """Layers of the coverage map: units by rule result, gaps, facilities and roads.
 
-Units (社区, 街道) are GeoJSON with a style and a tooltip per feature; gaps and
+Units (社区, 街道) are GeoJSON with a style and compact rule rows per feature
+(``UnitLayer``: tooltips and popups are built in the browser); gaps and
 facilities are compact point layers (``PointLayer``), one per category; the
-walking network is one light multi-line feature for maps without tiles.
+walking network is one light multi-line feature for maps without tiles, reduced
+to its through streets (``street_strokes``) for large networks.
 """
 
 from __future__ import annotations

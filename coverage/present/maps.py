@@ -2,14 +2,23 @@
 
 ``coverage_map`` draws, as layers that can be switched on and off: the 社区 and
 街道 boundaries coloured by one rule's result, the resident points left without
-a facility of each category within the walk (sized by population), the existing
-facilities by category, and optionally walking isochrones and proposed sites.
-A legend states the rule, its clause and target (Chinese first, then English);
-a title box names the study, the basemap and the display shift, and says
-SAMPLE / 示例数据 for synthetic studies.
+a facility of each category within the walk (sized by population; the layers of
+the categories the rule fails for start switched on), the existing facilities by
+category (clustered at low zoom above ``CLUSTER_ABOVE``), the walking network
+on maps without tiles (its through streets only above ``MAX_ROAD_EDGES``), and
+optionally walking isochrones and proposed sites.
 
-Offline maps (the default) inline the vendored Leaflet (``coverage/assets``)
-and reference no CDN; with ``basemap="none"`` they need no network at all.
+Hovering a 社区 shows a short tooltip (name, 街道, the rule's value, target and
+outcome); clicking it, or a dot over it, opens a popup with every rule judged
+for the 社区 and its 街道. The 街道 are outlines that let the pointer through.
+A side panel on the left holds the title (study, basemap, display shift;
+SAMPLE / 示例数据 for synthetic studies) and the collapsible legend (the rule,
+its clause and target, Chinese first, then English); the view is fitted so
+that neither it nor the layer control covers the study area.
+
+Offline maps (the default) inline the vendored Leaflet and Leaflet.markercluster
+(``coverage/present/assets``) and reference no CDN; with ``basemap="none"`` they
+need no network at all.
 """
 
 from __future__ import annotations
