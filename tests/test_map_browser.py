@@ -383,7 +383,8 @@ def test_hover_and_click_a_community(
         assert gap_boxes[label] == bool((beyond & in_failed).any()), label
     assert any(gap_boxes.values())
 
-    # Near the right edge the tooltip flips to the left and stays in the viewport.
+    # Near the bottom-right corner the tooltip flips to the left of the pointer and is
+    # moved up: it stays in the viewport.
     driver.execute_script(
         "document.querySelector('.leaflet-popup-close-button').click();"
         "document.querySelector('.leaflet-control-layers').classList.remove("
@@ -396,18 +397,22 @@ def test_hover_and_click_a_community(
         const map = window[Object.keys(window).find(k => k.startsWith('map_'))];
         map.panBy([arguments[0], arguments[1]], {animate: false});
         """,
-        x - (vw - 40),
-        y - (vh // 2),
+        x - (vw - 150),
+        y - (vh - 12),
     )
     x2, y2 = driver.execute_script(_POINT_JS, lat, lon)
-    assert x2 > vw - 60
-    _move(driver, x2 - 5, y2 + 3)
+    assert x2 > vw - 170 and y2 > vh - 30
+    _move(driver, x2 - 5, y2 - 3)
     _move(driver, x2, y2)
     time.sleep(0.4)
     tip = driver.execute_script(_BOX_JS, ".leaflet-tooltip")
     assert tip is not None and tip["text"].startswith(name)
     assert _inside_viewport(tip)
     assert tip["right"] <= x2  # drawn on the pointer's left
+    height = tip["bottom"] - tip["top"]
+    assert tip["top"] < y2 - height / 2 - 5  # moved up from its place centred on the pointer
+    driver.save_screenshot(str(tmp_path / "corner.png"))
+
     # The legend folds away to its button (Chinese first) and opens again.
     toggled = driver.execute_script(
         """

@@ -308,6 +308,18 @@ UNIT_JS = """
 <script>
 var FC_STATUS = {pass: "达标", fail: "未达标", na: "未评估"};
 var FC_UNIT_LAYERS = [];
+function fcKeepTooltipInside(t) {
+  // Leaflet flips a tooltip left or right of the pointer; near the top or bottom
+  // edge it is moved up or down so that it stays inside the map.
+  var el = t.getElement();
+  if (!el || !t._map) { return; }
+  el.style.marginTop = '';
+  var box = el.getBoundingClientRect(), map = t._map.getContainer().getBoundingClientRect();
+  var dy = 0;
+  if (box.bottom > map.bottom - 4) { dy = map.bottom - 4 - box.bottom; }
+  if (box.top + dy < map.top + 4) { dy = map.top + 4 - box.top; }
+  if (dy) { el.style.marginTop = dy + 'px'; }
+}
 function fcRingHas(ring, ll) {
   var inside = false;
   for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -522,6 +534,14 @@ class FitBounds(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map, bounds) {
+            if (!L.Tooltip.prototype._fcInside) {  // after every placement of a tooltip
+                var place = L.Tooltip.prototype._setPosition;
+                L.Tooltip.prototype._setPosition = function (pos) {
+                    place.call(this, pos);
+                    fcKeepTooltipInside(this);
+                };
+                L.Tooltip.prototype._fcInside = true;
+            }
             var size = map.getSize(), left = 12, right = 12;
             var side = document.getElementById('fc-side');
             if (side) { left = side.getBoundingClientRect().right + 12; }
