@@ -474,6 +474,11 @@ def test_large_networks_keep_their_through_streets(
     assert len(coords) == 10  # half the limit: 2 whole strokes of 5 edges, none cut
     legend = _html(m)
     assert "只画最长的连续街道" in legend and "longest through streets" in legend
+    # Offline maps with tiles draw it too (their tiles need the network); online ones not.
+    monkeypatch.setattr(maps, "MAX_ROAD_EDGES", 60_000)
+    assert "步行路网 · Walking network" in _layers(maps.coverage_map(with_net, basemap="gaode"))
+    online = _layers(maps.coverage_map(with_net, basemap="gaode", offline=False))
+    assert "步行路网 · Walking network" not in online
 
 
 def test_large_facility_layers_cluster(

@@ -5,7 +5,8 @@
 a facility of each category within the walk (sized by population; the layers of
 the categories the rule fails for start switched on), the existing facilities by
 category (clustered at low zoom above ``CLUSTER_ABOVE``), the walking network
-on maps without tiles (its through streets only above ``MAX_ROAD_EDGES``), and
+on maps without tiles or offline (its through streets only above
+``MAX_ROAD_EDGES``), and
 optionally walking isochrones and proposed sites.
 
 Hovering a 社区 shows a short tooltip (name, 街道, the rule's value, target and
@@ -252,7 +253,9 @@ def coverage_map(
     unit_layer(street_frame, f"街道 {rule_tag}结果 · Streets", show=True, interactive=False).add_to(
         m
     )
-    if not base.tiles and result.network is not None:
+    # The walking network as context wherever tiles may be missing: no tiles, or an
+    # offline map (its tiles need the network).
+    if (offline or not base.tiles) and result.network is not None:
         roads, road_note = road_layer(result, base, max_edges=MAX_ROAD_EDGES)
         roads.add_to(m)
         if road_note is not None:
