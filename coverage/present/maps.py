@@ -6,8 +6,7 @@ a facility of each category within the walk (sized by population; the layers of
 the categories the rule fails for start switched on), the existing facilities by
 category (clustered at low zoom above ``CLUSTER_ABOVE``), the walking network
 on maps without tiles or offline (its through streets only above
-``MAX_ROAD_EDGES``), and
-optionally walking isochrones and proposed sites.
+``MAX_ROAD_EDGES``), and optionally walking isochrones and proposed sites.
 
 Hovering a 社区 shows a short tooltip (name, 街道, the rule's value, target and
 outcome); clicking it, or a dot over it, opens a popup with every rule judged
