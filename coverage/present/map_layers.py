@@ -1,34 +1,34 @@
 """Layers of the coverage map: units by rule result, gaps, facilities and roads.
 
-Units (社区, 街道) are GeoJSON with a style and a tooltip per feature; gaps and
+Units (社区, 街道) are GeoJSON with a style and compact rule rows per feature
+(``UnitLayer``: tooltips and popups are built in the browser); gaps and
 facilities are compact point layers (``PointLayer``), one per category; the
-walking network is one light multi-line feature for maps without tiles.
+walking network is one light multi-line feature for maps without tiles, reduced
+to its through streets (``street_strokes``) for large networks.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import logging
 import math
 from collections.abc import Mapping
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
 from ..analysis import StudyResult
-from ..names import LEVELS
 from .basemaps import DISPLAY_DECIMALS, Basemap, to_display
-from .map_assets import PointLayer
+from .map_assets import PointLayer, UnitLayer
 from .map_rule import RuleInfo, distance_frame
 from .style import (
     OTHER_COLOUR,
     SIMPLIFY_M,
     STATUS_COLOURS,
-    STATUS_LABELS,
     category_label,
     format_value,
     graded_fill,
@@ -36,6 +36,56 @@ from .style import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
+class RuleRows:
+    """Every rule row of each 社区 and 街道, compact for the browser (popups and tooltips).
+
+    ``rules`` lists (rule id, Chinese name) once and ``texts`` every distinct
+    reason once (many repeat: "未评估：缺少列…"); a unit's rows are
+    ``[rule index, status, value, target, Chinese reason index, English reason
+    index]`` with the value and target formatted and every text pre-escaped.
+    """
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.rules: list[list[str]] = []
+        self.texts: list[str] = []
+        text_index: dict[str, int] = {}
+
+        def text(value: Any) -> int:
+            escaped = html.escape(_cell(value))
+            if escaped not in text_index:
+                text_index[escaped] = len(self.texts)
+                self.texts.append(escaped)
+            return text_index[escaped]
+
+        index: dict[str, int] = {}
+        for rule_id, name_zh in (
+            table[["rule_id", "rule_name_zh"]].drop_duplicates("rule_id").to_numpy()
+        ):
+            index[str(rule_id)] = len(self.rules)
+            self.rules.append([html.escape(str(rule_id)), html.escape(_cell(name_zh))])
+        self.by_unit: dict[tuple[str, str], list[list[Any]]] = {}
+        for row in table[table["level"].isin(["community", "street"])].itertuples(index=False):
+            unit = _cell(row.value_unit)
+            self.by_unit.setdefault((str(row.level), str(row.unit_id)), []).append(
+                [
+                    index[str(row.rule_id)],
+                    status_of(row.passed),
+                    html.escape(format_value(row.value, unit)),
+                    html.escape(format_value(row.target, unit)),
+                    text(row.reason_zh),
+                    text(row.reason_en),
+                ]
+            )
+
+    def of(self, level: str, unit_id: str) -> list[list[Any]]:
+        """The rows of one unit (empty when no rule judged it)."""
+        return self.by_unit.get((level, unit_id), [])
 
 
 def unit_layer_frame(
@@ -49,50 +99,55 @@ def unit_layer_frame(
     fill_opacity: float,
     weight: float,
     outline_status: bool = True,
+    rule_rows: RuleRows | None = None,
+    fallback: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Boundaries with the rule outcome, tooltip fields and a Leaflet style per feature.
+    """Boundaries with the rule outcome, tooltip and popup fields and a style per feature.
 
-    Units without a row of the rule at ``level`` are grey (not evaluated); failing
-    units get a red outline when ``outline_status``; graded rules fill shares on a ramp.
+    Units without a row of the rule at ``level`` are grey (not evaluated) unless
+    ``fallback`` (the 街道 rows of a street-level rule, by street id) gives their
+    街道's outcome for the tooltip's headline; failing units get a red outline
+    when ``outline_status``; graded rules fill shares on a ramp. ``rule_rows``
+    adds every rule row of each unit (``rows``) for its popup.
     """
     frame = units[[id_col, name_col]].copy()
     frame["geometry"] = units.geometry.to_numpy()
     frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=units.crs)
     frame[id_col] = frame[id_col].astype(str)
+    street_ids = (
+        units["street_id"].astype(str).to_numpy()
+        if level == "community" and "street_id" in units
+        else None
+    )
     if info is not None:
         rows = table[(table["rule_id"] == info.rule_id) & (table["level"] == level)].copy()
         rows["unit_id"] = rows["unit_id"].astype(str)
         rows = rows.drop_duplicates("unit_id").set_index("unit_id")
     else:
         rows = pd.DataFrame(columns=table.columns).set_index("unit_id")
-    level_zh = LEVELS[level]
-    props: dict[str, list[Any]] = {
-        k: [] for k in ("status", "value", "target", "shortfall", "reason_zh", "reason_en", "style")
-    }
-    for unit_id in frame[id_col]:
+    keys = ("s", "value", "target", "head_level", "style")
+    props: dict[str, list[Any]] = {k: [] for k in keys}
+    for k, unit_id in enumerate(frame[id_col]):
+        head_level = ""
         if unit_id in rows.index:
             row = rows.loc[unit_id]
             status = status_of(row["passed"])
             unit = "" if pd.isna(row["value_unit"]) else str(row["value_unit"])
-            short_unit = "" if pd.isna(row["shortfall_unit"]) else str(row["shortfall_unit"])
             value, target = format_value(row["value"], unit), format_value(row["target"], unit)
-            shortfall = format_value(row["shortfall"], short_unit)
-            reason_zh = "" if pd.isna(row["reason_zh"]) else str(row["reason_zh"])
-            reason_en = "" if pd.isna(row["reason_en"]) else str(row["reason_en"])
             graded = graded_fill(row["value"], row["target"]) if info and info.graded else None
             fill = graded or STATUS_COLOURS[status]
-        else:
-            status, value, target, shortfall = "na", "—", "—", "—"
-            reason_zh = f"本规则不在{level_zh}层级评估" if info else "未选择规则"
-            reason_en = f"rule not evaluated per {level}" if info else "no rule selected"
+        elif fallback is not None and street_ids is not None and street_ids[k] in fallback:
+            head = fallback[street_ids[k]]
+            status, value, target = head["s"], head["value"], head["target"]
+            head_level = "所属街道"
             fill = STATUS_COLOURS["na"]
-        zh, en = STATUS_LABELS[status]
-        props["status"].append(f"{zh} {en}")
-        props["value"].append(html.escape(value))
-        props["target"].append(html.escape(target))
-        props["shortfall"].append(html.escape(shortfall))
-        props["reason_zh"].append(html.escape(reason_zh))
-        props["reason_en"].append(html.escape(reason_en))
+        else:
+            status, value, target = "na", "—", "—"
+            fill = STATUS_COLOURS["na"]
+        props["s"].append(status)
+        props["value"].append(html.escape(value) if not head_level else value)
+        props["target"].append(html.escape(target) if not head_level else target)
+        props["head_level"].append(head_level)
         props["style"].append(
             {
                 "color": "#b2182b" if status == "fail" and outline_status else "#333333",
@@ -105,42 +160,33 @@ def unit_layer_frame(
         frame[key] = values
     frame["name"] = frame[name_col].astype(str).map(html.escape)
     frame["unit_id"] = frame[id_col].map(html.escape)
-    return frame[
-        [
-            "unit_id",
-            "name",
-            "status",
-            "value",
-            "target",
-            "shortfall",
-            "reason_zh",
-            "reason_en",
-            "style",
-            "geometry",
-        ]
-    ]
+    columns = ["unit_id", "name", *keys]
+    if street_ids is not None:
+        frame["sid"] = list(street_ids)  # its 街道's name and rows: the layer's context
+        columns.append("sid")
+    if rule_rows is not None:
+        frame["rows"] = [rule_rows.of(level, u) for u in frame[id_col]]
+        columns.append("rows")
+    return frame[[*columns, "geometry"]]
 
 
-def unit_layer(frame: gpd.GeoDataFrame, name: str, level: str, *, show: bool) -> folium.GeoJson:
-    """The GeoJSON layer of a ``unit_layer_frame``, with its bilingual tooltip."""
-    level_zh = LEVELS[level]
-    fields = ["name", "unit_id", "status", "value", "target", "shortfall", "reason_zh", "reason_en"]
-    aliases = [
-        f"{level_zh} {level}",
-        "代码 ID",
-        "结果 Result",
-        "数值 Value",
-        "目标 Target",
-        "缺口 Shortfall",
-        "原因",
-        "Reason",
-    ]
-    return folium.GeoJson(
-        frame.__geo_interface__,
-        name=name,
-        show=show,
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+def unit_layer(
+    frame: gpd.GeoDataFrame,
+    name: str,
+    *,
+    show: bool,
+    interactive: bool,
+    context: Mapping[str, Any] | None = None,
+) -> UnitLayer:
+    """The layer of a ``unit_layer_frame``: tooltips and popups, or pointer-free outlines."""
+    return UnitLayer(
+        name, feature_collection(frame), context or {}, interactive=interactive, show=show
     )
+
+
+def feature_collection(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The frame as a GeoJSON FeatureCollection without bounding boxes or ids."""
+    return json.loads(frame.to_json(drop_id=True))  # type: ignore[no-any-return]
 
 
 def lat_lon(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -149,19 +195,26 @@ def lat_lon(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return geoms.y.to_numpy(), geoms.x.to_numpy()
 
 
-def _aggregate_to_grid(frame: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float]:
-    """Sum gap points into square cells (50 m, doubled until few enough); cell size 0 if not."""
+#: Side (m, in the working CRS) of the square cells dense gap layers are summed into.
+GAP_CELL_M = 200.0
+
+#: Decimals of the coordinates of gap grid cells (about 1 m; the cells are 200 m).
+GRID_DECIMALS = 5
+
+
+def _aggregate_to_grid(
+    frame: pd.DataFrame, max_points: int, cell_m: float | None = None
+) -> tuple[pd.DataFrame, float]:
+    """Sum gap points into square cells of ``cell_m`` (columns ``x``/``y``, working CRS).
+
+    Only layers of more than ``max_points`` points are summed (cell size 0 if not);
+    the cell size is the same for every study, so a cell means the same on every map.
+    Each cell is drawn at the population-weighted mean of its points.
+    """
     if len(frame) <= max_points:
         return frame, 0.0
-    cell = 50.0
-    mean_lat = math.radians(float(frame["lat"].mean()))
-    while True:
-        dlat = cell / 110_574.0
-        dlon = cell / (111_320.0 * max(math.cos(mean_lat), 0.1))
-        keys = [np.floor(frame["lat"] / dlat), np.floor(frame["lon"] / dlon)]
-        if frame.groupby(keys).ngroups <= max_points:
-            break
-        cell *= 2.0
+    cell_m = GAP_CELL_M if cell_m is None else cell_m
+    keys = [np.floor(frame["x"] / cell_m), np.floor(frame["y"] / cell_m)]
     weighted = frame.assign(wlat=frame["lat"] * frame["pop"], wlon=frame["lon"] * frame["pop"])
     grouped = weighted.groupby(keys).agg(
         wlat=("wlat", "sum"),
@@ -175,7 +228,7 @@ def _aggregate_to_grid(frame: pd.DataFrame, max_points: int) -> tuple[pd.DataFra
     has_pop = grouped["pop"] > 0
     grouped.loc[has_pop, "lat"] = grouped["wlat"] / grouped["pop"]
     grouped.loc[has_pop, "lon"] = grouped["wlon"] / grouped["pop"]
-    return grouped.reset_index(drop=True)[["lat", "lon", "pop", "dist", "cidx"]], cell
+    return grouped.reset_index(drop=True)[["lat", "lon", "pop", "dist", "cidx"]], cell_m
 
 
 def gap_layer(
@@ -188,10 +241,14 @@ def gap_layer(
     *,
     show: bool,
     max_points: int,
+    name_prefix: str = "",
+    name_suffix: str = "",
 ) -> PointLayer | None:
     """Resident points farther than ``threshold_m`` from the category, sized by population.
 
-    More than ``max_points`` points are summed into grid cells; None when there is no gap.
+    More than ``max_points`` points are summed into cells of ``GAP_CELL_M``; None
+    when there is no gap. ``name_prefix`` goes before the layer's name (e.g. the
+    gaps before the proposed sites).
     """
     dist = distance_frame(result)[category].reindex(display_res.index)
     gaps = display_res[(dist > threshold_m).to_numpy()]
@@ -209,6 +266,7 @@ def gap_layer(
     cidx_of = cidx_of[~cidx_of.index.duplicated()]
     comm = gaps["community_id"].astype(str) if "community_id" in gaps else None
     lat, lon = lat_lon(gaps)
+    working = result.residents.geometry.reindex(gaps.index)
     pop = (
         pd.to_numeric(gaps["population"], errors="coerce").fillna(0.0).to_numpy(float)
         if "population" in gaps
@@ -218,6 +276,8 @@ def gap_layer(
         {
             "lat": lat,
             "lon": lon,
+            "x": working.x.to_numpy(),
+            "y": working.y.to_numpy(),
             "pop": pop,
             "dist": dist.loc[gaps.index].to_numpy(float),
             "cidx": (
@@ -228,7 +288,7 @@ def gap_layer(
         }
     )
     frame, cell = _aggregate_to_grid(frame, max_points)
-    name = f"缺口：{zh}（>{threshold_m:.0f} m）· Gap: {en}"
+    name = f"{name_prefix}缺口：{zh}（>{threshold_m:.0f} m）· Gap: {en}{name_suffix}"
     if cell:
         name += f"（{cell:.0f} m 网格汇总 · {cell:.0f} m grid）"
         logger.info(
@@ -241,16 +301,19 @@ def gap_layer(
     max_pop = max(float(frame["pop"].max()), 1.0)
     radius = np.round(2.0 + 8.0 * np.sqrt(np.clip(frame["pop"], 0.0, None) / max_pop), 1)
     finite = np.isfinite(frame["dist"].to_numpy())
-    rows = pd.DataFrame(
-        {
-            "lat": frame["lat"].round(DISPLAY_DECIMALS),
-            "lon": frame["lon"].round(DISPLAY_DECIMALS),
-            "r": radius,
-            "pop": frame["pop"].round().astype(int),
-            "d": np.where(finite, np.round(np.where(finite, frame["dist"], 0.0)), -1).astype(int),
-            "c": frame["cidx"].astype(int) if not cell else np.full(len(frame), -1),
-        }
-    )
+    # Grid cells are drawn at 5 decimals (about 1 m: plenty for a 200 m cell) and
+    # name no 社区; single points keep 6 decimals and their 社区.
+    decimals = GRID_DECIMALS if cell else DISPLAY_DECIMALS
+    columns = {
+        "lat": frame["lat"].round(decimals),
+        "lon": frame["lon"].round(decimals),
+        "r": radius,
+        "pop": frame["pop"].round().astype(int),
+        "d": np.where(finite, np.round(np.where(finite, frame["dist"], 0.0)), -1).astype(int),
+    }
+    if not cell:
+        columns["c"] = frame["cidx"].astype(int)
+    rows = pd.DataFrame(columns)
     where_zh = f"'{cell:.0f} m 网格 grid cell'" if cell else "(r[5] >= 0 ? labels[r[5]] : '')"
     tooltip_js = (
         "function (r, labels) {"
@@ -269,6 +332,7 @@ def gap_layer(
         tooltip_js=tooltip_js,
         labels=labels,
         show=show,
+        grid_m=cell,
     )
 
 
@@ -276,8 +340,13 @@ def facility_layers(
     display_fac: gpd.GeoDataFrame,
     colours: Mapping[str, str],
     names: Mapping[str, tuple[str, str]],
+    *,
+    cluster_above: int,
 ) -> list[PointLayer]:
-    """One layer of facilities per coloured category, and one hidden layer of the others."""
+    """One layer of facilities per coloured category, and one hidden layer of the others.
+
+    A layer of more than ``cluster_above`` facilities clusters at low zoom.
+    """
     layers: list[PointLayer] = []
     if display_fac.empty:
         return layers
@@ -293,49 +362,160 @@ def facility_layers(
         groups.append(("其他设施 · Other facilities", OTHER_COLOUR, others))
     for name, colour, sub in groups:
         lat, lon = lat_lon(sub)
-        rows: list[list[Any]] = []
-        for k, (_, fac) in enumerate(sub.iterrows()):
-            zh, en = category_label(names, str(fac["category"]))
-            tip = (
-                f"<b>{html.escape(str(fac.get('name', '')))}</b><br>{html.escape(zh)} · "
-                f"{html.escape(en)}<br>编号 ID: {html.escape(str(fac.get('facility_id', '')))}"
-            )
-            rows.append([float(lat[k]), float(lon[k]), 6, tip])
+        # Rows [lat, lon, radius, name, id, category]: the category's label once per layer.
+        cats_here = list(dict.fromkeys(sub["category"].astype(str)))
+        labels = [" · ".join(html.escape(t) for t in category_label(names, c)) for c in cats_here]
+        cat_index = {c: i for i, c in enumerate(cats_here)}
+        fac_names = sub["name"] if "name" in sub else pd.Series("", index=sub.index)
+        fac_ids = sub["facility_id"] if "facility_id" in sub else pd.Series("", index=sub.index)
+        rows: list[list[Any]] = [
+            [
+                float(lat[k]),
+                float(lon[k]),
+                6,
+                html.escape(_cell(n)),
+                html.escape(_cell(i)),
+                cat_index[str(c)],
+            ]
+            for k, (n, i, c) in enumerate(zip(fac_names, fac_ids, sub["category"], strict=True))
+        ]
         style = {"color": "#000000", "weight": 2, "fillColor": colour, "fillOpacity": 1.0}
         layers.append(
             PointLayer(
                 name,
                 rows,
                 style=style,
-                tooltip_js="function (r) { return r[3]; }",
+                tooltip_js=(
+                    "function (r, labels) { return '<b>' + r[3] + '</b><br>' + labels[r[5]] +"
+                    " '<br>编号 ID: ' + r[4]; }"
+                ),
+                labels=labels,
                 show=colour != OTHER_COLOUR,  # facilities outside the rule start hidden
+                cluster=len(rows) > cluster_above,
             )
         )
     return layers
 
 
-def road_layer(result: StudyResult, base: Basemap, *, max_edges: int) -> folium.GeoJson | None:
+#: Douglas-Peucker tolerance (m) of the reduced street layer of large networks.
+ROAD_SIMPLIFY_M = 10.0
+
+#: Largest deflection (degrees) at a junction for two edges to continue one street.
+STROKE_MAX_DEFLECTION = 30.0
+
+
+def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
+    return math.degrees(math.atan2(y1 - y0, x1 - x0))
+
+
+def street_strokes(net: Any) -> np.ndarray:
+    """Group the edges into strokes: streets that go on straight through junctions.
+
+    At each node, the two incident edges that deflect least (under
+    ``STROKE_MAX_DEFLECTION``) continue each other, greedily by the smallest
+    deflection; a stroke is a chain of such edges (the "natural street" of map
+    generalisation). Returns the stroke id of each edge. Long strokes are the
+    through streets: main roads stay long, back lanes are cut short.
+    """
+    n_edges = int(net.edge_u.size)
+    geoms = net.edge_geometry
+    coords = [np.asarray(shapely.get_coordinates(g)) for g in geoms]
+    # Bearing leaving each end of each edge, away from its node.
+    out_u = np.array([_bearing(c[0, 0], c[0, 1], c[1, 0], c[1, 1]) for c in coords])
+    out_v = np.array([_bearing(c[-1, 0], c[-1, 1], c[-2, 0], c[-2, 1]) for c in coords])
+    ends = pd.DataFrame(
+        {
+            "node": np.concatenate([net.edge_u, net.edge_v]),
+            "edge": np.concatenate([np.arange(n_edges), np.arange(n_edges)]),
+            "bearing": np.concatenate([out_u, out_v]),
+        }
+    )
+    ends = ends[ends.groupby("node")["edge"].transform("size") >= 2]
+    parent = np.arange(n_edges)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for _, group in ends.groupby("node", sort=False):
+        edges = group["edge"].to_numpy()
+        bearings = group["bearing"].to_numpy()
+        if len(edges) == 2:
+            pairs = [(0, 1)]
+        else:
+            pairs = [(a, b) for a in range(len(edges)) for b in range(a + 1, len(edges))]
+        scored = []
+        for a, b in pairs:
+            # Straight on: the two outgoing bearings are opposite (180 degrees apart).
+            turn = abs(((bearings[a] - bearings[b]) % 360.0) - 180.0)
+            if turn <= STROKE_MAX_DEFLECTION and edges[a] != edges[b]:
+                scored.append((turn, a, b))
+        used: set[int] = set()
+        for _, a, b in sorted(scored):
+            if a in used or b in used:
+                continue
+            used.update((a, b))
+            ra, rb = find(int(edges[a])), find(int(edges[b]))
+            if ra != rb:
+                parent[ra] = rb
+    return np.array([find(i) for i in range(n_edges)])
+
+
+def road_layer(
+    result: StudyResult, base: Basemap, *, max_edges: int
+) -> tuple[UnitLayer, tuple[str, str] | None]:
     """The walking network as light context lines, for maps without tiles (one feature).
 
-    None (left out) when the network has more than ``max_edges`` edges.
+    Never left out: a network of more than ``max_edges`` edges is reduced to its
+    longest strokes (``street_strokes``: streets that go on straight through
+    junctions, the through roads) up to half ``max_edges`` edges, simplified to
+    ``ROAD_SIMPLIFY_M``; the layer's name says so, and the returned note
+    (Chinese, English) states the rule for the legend (None when every edge is drawn).
     """
     net = result.network
     assert net is not None
-    if len(net.edge_geometry) > max_edges:
-        logger.info(
-            "Road context layer left out: %d edges (more than %d)",
-            len(net.edge_geometry),
-            max_edges,
+    n_edges = len(net.edge_geometry)
+    name = "步行路网 · Walking network"
+    simplify = SIMPLIFY_M
+    note: tuple[str, str] | None = None
+    geoms = list(net.edge_geometry)
+    if n_edges > max_edges:
+        budget = max_edges // 2
+        stroke = street_strokes(net)
+        length = pd.Series(np.asarray(net.edge_length, dtype=float)).groupby(stroke).sum()
+        count = pd.Series(np.ones(n_edges)).groupby(stroke).sum()
+        order = length.sort_values(ascending=False, kind="stable")
+        keep_strokes = order.index[np.cumsum(count.loc[order.index].to_numpy()) <= budget]
+        kept = np.isin(stroke, keep_strokes.to_numpy())
+        shortest = float(length.loc[keep_strokes].min()) if len(keep_strokes) else 0.0
+        geoms = [g for g, k in zip(geoms, kept, strict=True) if k]
+        simplify = ROAD_SIMPLIFY_M
+        name = "主要街道 · Main streets"
+        note = (
+            f"路网共 {n_edges:,} 段，超过 {max_edges:,} 段：只画最长的连续街道（在路口直行相接的"
+            f"路段连成一条街，取最长的 {int(kept.sum()):,} 段，每条街 ≥ {shortest / 1000:.1f} km），"
+            f"线形简化 {ROAD_SIMPLIFY_M:.0f} m",
+            f"Network of {n_edges:,} edges, more than {max_edges:,}: only the longest through "
+            f"streets are drawn ({int(kept.sum()):,} edges, streets of at least "
+            f"{shortest / 1000:.1f} km), simplified to {ROAD_SIMPLIFY_M:.0f} m",
         )
-        return None
+        logger.info(
+            "Road context layer reduced: %d of %d edges (strokes of at least %.0f m), "
+            "simplified to %.0f m",
+            int(kept.sum()),
+            n_edges,
+            shortest,
+            ROAD_SIMPLIFY_M,
+        )
     lines = gpd.GeoDataFrame(
-        geometry=[shapely.multilinestrings(list(net.edge_geometry))], crs=net.crs
+        {"style": [{"color": "#6f6f6f", "weight": 1, "opacity": 0.75}]},
+        geometry=[shapely.multilinestrings(geoms)],
+        crs=net.crs,
     )
-    shown = to_display(lines, base, simplify_m=SIMPLIFY_M)
-    return folium.GeoJson(
-        shown.__geo_interface__,
-        name="步行路网 · Walking network",
-        style_function=lambda _: {"color": "#8c8c8c", "weight": 1, "opacity": 0.7},
-        control=True,
-        show=True,
-    )
+    shown = to_display(lines, base, simplify_m=simplify)
+    shown = shown.set_geometry(
+        shapely.transform(shown.geometry.to_numpy(), lambda c: np.round(c, GRID_DECIMALS))
+    )  # about 1 m: enough for context lines
+    return UnitLayer(name, feature_collection(shown), {}, interactive=False, show=True), note

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -47,11 +47,25 @@ def legend_html(
     colours: Mapping[str, str],
     thresholds: Mapping[str, float],
     names: Mapping[str, tuple[str, str]],
+    *,
+    sites: bool = False,
+    notes: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The legend box: the rule, its clause and targets, the colours, facilities and gaps."""
+    """The legend box: the rule, its clause and targets, the colours, facilities and gaps.
+
+    ``sites`` adds the proposed-site symbol; ``notes`` are (Chinese, English)
+    lines on how the map was drawn (the reduced street layer, the gap grid, the
+    clustered facilities, the gaps before the sites).
+    """
     parts: list[str] = []
+    city_name = result.study.city
     if info is not None:
-        targets_zh = "；".join(f"{LEVEL_TITLES[lv]} {t}" for lv, t in info.targets) or "—"
+        targets_zh = (
+            "；".join(
+                f"{city_name if lv == 'city' else LEVEL_TITLES[lv]} {t}" for lv, t in info.targets
+            )
+            or "—"
+        )
         targets_en = "; ".join(f"{lv} {t}" for lv, t in info.targets) or "—"
         parts.append(
             f"<div><b>规则 {html.escape(info.rule_id)}：{html.escape(info.name_zh)}</b><br>"
@@ -68,7 +82,8 @@ def legend_html(
             zh, en = STATUS_LABELS[status_of(row["passed"])]
             unit = "" if pd.isna(row["value_unit"]) else str(row["value_unit"])
             parts.append(
-                f"<div>全市 City: {html.escape(format_value(row['value'], unit))} / "
+                f"<div>{html.escape(city_name)} City: "
+                f"{html.escape(format_value(row['value'], unit))} / "
                 f"{html.escape(format_value(row['target'], unit))} → {zh} {en}</div>"
             )
         if info.graded:
@@ -105,5 +120,19 @@ def legend_html(
             f'<span class="fc-en">Solid dots with black rims = facilities; translucent dots = '
             f"resident points with no such facility within {limit_text} on foot (gaps), "
             f"size = population</span></div>"
+        )
+    if sites:
+        parts.append(
+            '<div><span class="fc-dot" style="background:#ffff33;border:3px solid #000;'
+            'width:8px;height:8px"></span><b>建议选址</b> <span class="fc-en">Proposed sites'
+            "</span></div>"
+        )
+    parts.append(
+        "<div>悬停看摘要，点击社区看全部规则 "
+        '<span class="fc-en">(hover for a summary, click a 社区 for every rule)</span></div>'
+    )
+    for zh, en in notes:
+        parts.append(
+            f'<div>{html.escape(zh)}<br><span class="fc-en">{html.escape(en)}</span></div>'
         )
     return "".join(parts)

@@ -2,14 +2,23 @@
 
 ``coverage_map`` draws, as layers that can be switched on and off: the 社区 and
 街道 boundaries coloured by one rule's result, the resident points left without
-a facility of each category within the walk (sized by population), the existing
-facilities by category, and optionally walking isochrones and proposed sites.
-A legend states the rule, its clause and target (Chinese first, then English);
-a title box names the study, the basemap and the display shift, and says
-SAMPLE / 示例数据 for synthetic studies.
+a facility of each category within the walk (sized by population; the layers of
+the categories the rule fails for start switched on), the existing facilities by
+category (clustered at low zoom above ``CLUSTER_ABOVE``), the walking network
+on maps without tiles or offline (its through streets only above
+``MAX_ROAD_EDGES``), and optionally walking isochrones and proposed sites.
 
-Offline maps (the default) inline the vendored Leaflet (``coverage/assets``)
-and reference no CDN; with ``basemap="none"`` they need no network at all.
+Hovering a 社区 shows a short tooltip (name, 街道, the rule's value, target and
+outcome); clicking it, or a dot over it, opens a popup with every rule judged
+for the 社区 and its 街道. The 街道 are outlines that let the pointer through.
+A side panel on the left holds the title (study, basemap, display shift;
+SAMPLE / 示例数据 for synthetic studies) and the collapsible legend (the rule,
+its clause and target, Chinese first, then English); the view is fitted so
+that neither it nor the layer control covers the study area.
+
+Offline maps (the default) inline the vendored Leaflet and Leaflet.markercluster
+(``coverage/present/assets``) and reference no CDN; with ``basemap="none"`` they
+need no network at all.
 """
 
 from __future__ import annotations
@@ -21,22 +30,32 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 
 from ..analysis import StudyResult
 from .atomic import atomic_path
 from .basemaps import add_tiles, basemap_for, to_display
 from .map_assets import (
+    CLUSTER_UNTIL_ZOOM,
     MAP_CSS,
-    Box,
+    UNIT_JS,
     FitBounds,
     LabelLayer,
     MetricScale,
     PointLayer,
     RawHTML,
+    SidePanel,
+    UnitLayer,
     inline_leaflet,
+    link_cdn,
 )
 from .map_layers import (
+    GAP_CELL_M as GAP_CELL_M,
+)
+from .map_layers import (
+    RuleRows,
     facility_layers,
+    feature_collection,
     gap_layer,
     lat_lon,
     road_layer,
@@ -46,7 +65,7 @@ from .map_layers import (
 from .map_legend import legend_html, title_html
 from .map_rule import DEFAULT_GAP_MINUTES as DEFAULT_GAP_MINUTES
 from .map_rule import GRADED_KINDS as GRADED_KINDS
-from .map_rule import gap_thresholds, rule_info
+from .map_rule import RuleInfo, distance_frame, gap_thresholds, rule_info
 from .style import OTHER_COLOUR, PALETTE, SIMPLIFY_M, category_label, format_value
 from .style import STATUS_COLOURS as STATUS_COLOURS
 from .style import STATUS_LABELS as STATUS_LABELS
@@ -56,11 +75,15 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["category_names", "coverage_map", "save_map", "status_of"]
 
-#: Gap layers with more resident points than this are summed into grid cells.
+#: Gap layers with more resident points than this are summed into cells of ``GAP_CELL_M``.
 MAX_GAP_POINTS = 20_000
 
-#: Above this many edges the road context layer is left out (the HTML would be too heavy).
+#: Above this many edges the road context layer draws only the longest through streets
+#: (``map_layers.road_layer``), this many edges of them: the HTML would be too heavy.
 MAX_ROAD_EDGES = 60_000
+
+#: Facility layers with more facilities than this cluster at low zoom (markercluster).
+CLUSTER_ABOVE = 100
 
 
 def category_names(result: StudyResult) -> dict[str, tuple[str, str]]:
@@ -78,6 +101,7 @@ def coverage_map(
     isochrones: gpd.GeoDataFrame | None = None,
     proposed_sites: gpd.GeoDataFrame | None = None,
     tianditu_key: str | None = None,
+    before: StudyResult | None = None,
 ) -> folium.Map:
     """Draw a study's coverage as a folium map with toggleable layers.
 
@@ -107,6 +131,9 @@ def coverage_map(
         Proposed new facility sites (points; every other column goes into the tooltip).
     tianditu_key
         Tianditu key; default the environment variable ``TIANDITU_KEY``.
+    before
+        The study before the proposed sites (when ``result`` has them built): its
+        gaps are drawn too, as grey layers switched off at first.
 
     Returns
     -------
@@ -131,6 +158,8 @@ def coverage_map(
     thresholds = gap_thresholds(result, categories, info)
     names = category_names(result)
     colours = {cat: PALETTE[i % len(PALETTE)] for i, cat in enumerate(thresholds)}
+    has_sites = proposed_sites is not None and not proposed_sites.empty
+    notes: list[tuple[str, str]] = []
 
     streets = to_display(result.streets, base, simplify_m=SIMPLIFY_M)
     communities = to_display(result.communities, base, simplify_m=SIMPLIFY_M)
@@ -141,26 +170,23 @@ def coverage_map(
         tiles=None,
         control_scale=False,
         prefer_canvas=True,
+        # Leaflet.markercluster needs the map's maximum zoom, which no tile layer gives
+        # here (folium passes max_zoom only to tiles, so the Leaflet option by its name).
+        **{"maxZoom": 19},  # type: ignore[arg-type]
     )
     if offline:
         inline_leaflet(m)
     else:
-        m.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js")]
-        m.default_css = [
-            ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css")
-        ]
+        link_cdn(m)
     root = m.get_root()
     root.header.add_child(RawHTML(MAP_CSS), name="fc_css")  # type: ignore[attr-defined]
+    root.header.add_child(RawHTML(UNIT_JS), name="fc_unit_js")  # type: ignore[attr-defined]
     if not base.tiles:
         root.header.add_child(  # type: ignore[attr-defined]
             RawHTML("<style>.leaflet-container { background: #f4f3ee; }</style>"),
             name="fc_background",
         )
     add_tiles(m, base)
-    if not base.tiles and result.network is not None:
-        roads = road_layer(result, base, max_edges=MAX_ROAD_EDGES)
-        if roads is not None:
-            roads.add_to(m)
 
     table = result.rule_results
     levels_with_rows = (
@@ -168,17 +194,7 @@ def coverage_map(
     )
     street_primary = "street" in levels_with_rows and "community" not in levels_with_rows
     rule_tag = f"{info.rule_id} " if info else ""
-    comm_frame = unit_layer_frame(
-        communities,
-        "community_id",
-        "community_name",
-        "community",
-        table,
-        info,
-        fill_opacity=0.25 if street_primary else 0.55,
-        weight=1.0,
-    )
-    unit_layer(comm_frame, f"社区 {rule_tag}结果 · Communities", "community", show=True).add_to(m)
+    rule_rows = RuleRows(table)
     street_frame = unit_layer_frame(
         streets,
         "street_id",
@@ -190,7 +206,59 @@ def coverage_map(
         weight=3.0,
         outline_status=street_primary,
     )
-    unit_layer(street_frame, f"街道 {rule_tag}结果 · Streets", "street", show=True).add_to(m)
+    heads = {
+        str(sid): {"s": s_, "value": v, "target": t}
+        for sid, s_, v, t in zip(
+            result.streets["street_id"].astype(str),
+            street_frame["s"],
+            street_frame["value"],
+            street_frame["target"],
+            strict=True,
+        )
+    }
+    comm_frame = unit_layer_frame(
+        communities,
+        "community_id",
+        "community_name",
+        "community",
+        table,
+        info,
+        fill_opacity=0.25 if street_primary else 0.55,
+        weight=1.0,
+        rule_rows=rule_rows,
+        fallback=heads if street_primary else None,
+    )
+    context = {
+        "level_zh": "社区",
+        "rule": html.escape(f"{info.rule_id} {info.name_zh}") if info is not None else "",
+        "rules": rule_rows.rules,
+        "texts": rule_rows.texts,
+        "streets": {
+            str(sid): {"name": html.escape(str(name)), "rows": rule_rows.of("street", str(sid))}
+            for sid, name in zip(
+                result.streets["street_id"], result.streets["street_name"], strict=True
+            )
+        },
+    }
+    # 社区 take the pointer (tooltip, popup with every rule of the 社区 and its 街道);
+    # the 街道 drawn over them are outlines that let the pointer through.
+    unit_layer(
+        comm_frame,
+        f"社区 {rule_tag}结果 · Communities",
+        show=True,
+        interactive=True,
+        context=context,
+    ).add_to(m)
+    unit_layer(street_frame, f"街道 {rule_tag}结果 · Streets", show=True, interactive=False).add_to(
+        m
+    )
+    # The walking network as context wherever tiles may be missing: no tiles, or an
+    # offline map (its tiles need the network).
+    if (offline or not base.tiles) and result.network is not None:
+        roads, road_note = road_layer(result, base, max_edges=MAX_ROAD_EDGES)
+        roads.add_to(m)
+        if road_note is not None:
+            notes.append(road_note)
     label_points = to_display(
         gpd.GeoDataFrame(
             {"street_name": result.streets["street_name"].to_numpy()},
@@ -229,33 +297,88 @@ def coverage_map(
             geometry=iso.geometry.values,
             crs=4326,
         )
-        folium.GeoJson(
-            iso_props.__geo_interface__,
-            name="步行等时圈 · Walking isochrones",
+        # Outlines that let the pointer through to the 社区 (coloured like the category's
+        # facilities; the layer name gives the walks).
+        walks = " / ".join(f"{v:.0f} m" for v in sorted(set(iso["threshold_m"].astype(float))))
+        UnitLayer(
+            f"步行等时圈（{walks}）· Walking isochrones",
+            feature_collection(iso_props),
+            {},
+            interactive=False,
             show=False,
-            tooltip=folium.GeoJsonTooltip(
-                fields=["category", "threshold"], aliases=["类别 Category", "步行距离 Walk"]
-            ),
         ).add_to(m)
 
+    shown_gaps = failing_categories(result, info, thresholds, street_primary)
+    gap_layers = []
+    if before is not None:
+        # The gaps before the proposed sites, for comparison (hidden at first).
+        before_res = to_display(before.residents, base)
+        for cat, limit in thresholds.items():
+            if cat in distance_frame(before).columns:
+                gap_layers.append(
+                    gap_layer(
+                        before,
+                        names,
+                        before_res,
+                        cat,
+                        limit,
+                        "#7f7f7f",
+                        show=False,
+                        max_points=MAX_GAP_POINTS,
+                        name_prefix="选址前 ",
+                        name_suffix=" (before the sites)",
+                    )
+                )
+        notes.append(
+            (
+                "缺口为建议选址建成后的缺口；选址前的缺口（灰色）默认关闭，可在图层面板打开",
+                "Gaps are those left with the proposed sites built; the gaps before them "
+                "(grey) are a layer switched off at first",
+            )
+        )
     residents = to_display(result.residents, base)
     for cat, limit in thresholds.items():
-        layer = gap_layer(
-            result,
-            names,
-            residents,
-            cat,
-            limit,
-            colours[cat],
-            show=len(thresholds) == 1,
-            max_points=MAX_GAP_POINTS,
+        gap_layers.append(
+            gap_layer(
+                result,
+                names,
+                residents,
+                cat,
+                limit,
+                colours[cat],
+                show=cat in shown_gaps,
+                max_points=MAX_GAP_POINTS,
+            )
         )
-        if layer is not None:
-            layer.add_to(m)
-    for layer in facility_layers(to_display(result.facilities, base), colours, names):
+    grid = max((g.grid_m for g in gap_layers if g is not None), default=0.0)
+    for g in gap_layers:
+        if g is not None:
+            g.add_to(m)
+    if grid:
+        notes.append(
+            (
+                f"居民点多于 {MAX_GAP_POINTS:,} 个的缺口图层按 {grid:.0f} m × {grid:.0f} m 网格"
+                "汇总（人口相加，画在网格内人口加权中心）",
+                f"Gap layers of more than {MAX_GAP_POINTS:,} points are summed into "
+                f"{grid:.0f} m cells (population added up)",
+            )
+        )
+    fac_layers = facility_layers(
+        to_display(result.facilities, base), colours, names, cluster_above=CLUSTER_ABOVE
+    )
+    for layer in fac_layers:
         layer.add_to(m)
+    if any(layer.cluster for layer in fac_layers):
+        notes.append(
+            (
+                f"设施多于 {CLUSTER_ABOVE} 个的图层在缩小时聚合为带数字的圆，"
+                f"放大到 {CLUSTER_UNTIL_ZOOM} 级逐个显示",
+                f"Layers of more than {CLUSTER_ABOVE} facilities are grouped into numbered "
+                f"circles when zoomed out, one by one from zoom {CLUSTER_UNTIL_ZOOM}",
+            )
+        )
 
-    if proposed_sites is not None and not proposed_sites.empty:
+    if proposed_sites is not None and has_sites:
         sites = to_display(proposed_sites, base)
         lat, lon = lat_lon(sites)
         extra = [c for c in sites.columns if c != sites.geometry.name][:8]
@@ -273,12 +396,57 @@ def coverage_map(
         ).add_to(m)
 
     m.add_child(MetricScale())
-    m.add_child(Box("fc-title", title_html(result, base, offline)))
-    m.add_child(Box("fc-legend", legend_html(result, info, colours, thresholds, names)))
-    n_overlays = sum(isinstance(c, folium.map.Layer) for c in m._children.values())
-    folium.LayerControl(collapsed=n_overlays > 12, position="topright").add_to(m)
+    m.add_child(
+        SidePanel(
+            title_html(result, base, offline),
+            legend_html(result, info, colours, thresholds, names, sites=has_sites, notes=notes),
+        )
+    )
+    # The site map starts with the layer panel collapsed (its map is the point).
+    folium.LayerControl(collapsed=has_sites, position="topright").add_to(m)
     m.add_child(FitBounds([[miny, minx], [maxy, maxx]]))
     return m
+
+
+def failing_categories(
+    result: StudyResult,
+    info: RuleInfo | None,
+    thresholds: Mapping[str, float],
+    street_primary: bool,
+) -> set[str]:
+    """Categories whose gap layers start switched on: those where the shown rule fails.
+
+    A category counts when some resident point of a failing unit (社区, or 街道
+    for a street-level rule; the whole study for a rule judged only for the
+    city) lies beyond its walk limit. Without a rule: the one category, if only one.
+    """
+    if info is None:
+        return set(thresholds) if len(thresholds) == 1 else set()
+    table = result.rule_results
+    rows = table[table["rule_id"] == info.rule_id]
+    level = "street" if street_primary else "community"
+    at = rows[rows["level"] == level]
+    res = result.residents
+    if not at.empty:
+        failed = {
+            str(u)
+            for u, p in zip(at["unit_id"], at["passed"], strict=True)
+            if status_of(p) == "fail"
+        }
+        col = "street_id" if street_primary else "community_id"
+        if col not in res:
+            return set()
+        inside = res[col].astype(str).isin(failed).to_numpy()
+    elif any(status_of(p) == "fail" for p in rows["passed"]):
+        inside = np.ones(len(res), dtype=bool)
+    else:
+        return set()
+    dist = distance_frame(result)
+    return {
+        cat
+        for cat, limit in thresholds.items()
+        if cat in dist and bool(((dist[cat].reindex(res.index) > limit).to_numpy() & inside).any())
+    }
 
 
 def save_map(m: folium.Map, path: str | Path) -> Path:

@@ -160,6 +160,7 @@ def write_site_outputs(
                 rule_id=None,
                 categories={category: suggestion.threshold_m},
                 proposed_sites=sites,
+                before=result,
             ),
             path,
         )
