@@ -364,18 +364,14 @@ def load_categories(path: str | Path | None = None) -> CategoryTable:
         malformed field, a duplicate key or a duplicate priority; the message
         names the file, the entry and the field.
     """
-    if path is None:
-        text = default_categories_path().read_text(encoding="utf-8")
-        where = "categories.toml (shipped)"
-    else:
-        p = Path(path)
-        where = str(p)
-        if not p.is_file():
-            raise ConfigError(f"Categories file {p} does not exist.")
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{p} is not UTF-8 text; save it as UTF-8.") from exc
+    p = default_categories_path() if path is None else Path(path)
+    where = "categories.toml (shipped)" if path is None else str(p)
+    if not p.is_file():
+        raise ConfigError(f"Categories file {p} does not exist.")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p} is not UTF-8 text; save it as UTF-8.") from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -260,6 +260,8 @@ def test_siting_results_fill_section_five(small_result: StudyResult) -> None:
         category="elderly_centre",
         problem="max-coverage",
         threshold_m=810.0,
+        population="population",
+        p=None,
         sites=sites,
         newly_covered=sites.iloc[:0],
         per_unit=pd.DataFrame(),
