@@ -159,6 +159,8 @@ def test_site_command_writes_sites_for_the_street_without_a_centre(
         f"{stem}.gpkg",
         f"{stem}.xlsx",
         f"{stem}_map.html",
+        f"{stem}_report.docx",
+        f"{stem}_report.html",
     }
     sites = gpd.read_file(tmp_path / f"{stem}.gpkg", layer="proposed_sites")
     # one site, in the one 街道 without a comprehensive centre (the generator's own count)
@@ -179,6 +181,22 @@ def test_site_command_writes_sites_for_the_street_without_a_centre(
     ]
     html = (tmp_path / f"{stem}_map.html").read_text(encoding="utf-8")
     assert json.dumps("建议选址 · Proposed sites")[1:-1] in html
+    # 整改建议 names the site in the 街道 that lacked a centre, for R2 only (the rule
+    # that counts elderly centres), and no site for a unit it is not in
+    advice = list(book["整改建议"].iter_rows(values_only=True))
+    head = advice[0]
+    rows_r2 = [dict(zip(head, r, strict=True)) for r in advice[1:]]
+    street_rows = [r for r in rows_r2 if r["层级"] == "街道" and r["规则编号"] == "R2"]
+    assert [(r["单位代码"], r["建议选址"]) for r in street_rows] == [
+        (failing[0], sites["site_id"].iloc[0])
+    ]
+    counting = {"R2", "R6a"}  # R6a counts a comprehensive centre as a station
+    assert {r["规则编号"] for r in rows_r2} <= counting
+    # the report of the run fills 五、选址建议 with the site
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(str(tmp_path / f"{stem}_report.docx")).paragraphs)
+    assert "五、选址建议" in text and "未运行选址" not in text
 
 
 def test_site_command_refuses_an_unknown_category(

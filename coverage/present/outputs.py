@@ -131,7 +131,10 @@ def write_site_outputs(
     basemap: str = "none",
     offline: bool = True,
 ) -> list[Path]:
-    """Write the proposed sites (GeoPackage, XLSX) and the map of the study with them built.
+    """Write the proposed sites (GeoPackage, XLSX), the map with them built, and the report.
+
+    The report (``<stem>_report.docx`` / ``.html``) is the study's report with 五、选址建议
+    filled from this run (its maps drawn once for both).
 
     The GeoPackage's ``proposed_sites`` layer carries 经度 / 纬度 (WGS84), 所在社区
     and 所在街道 beside the working-CRS geometry; the XLSX is ``site_tables``'
@@ -165,6 +168,28 @@ def write_site_outputs(
             path,
         )
 
+    drawn: dict[str, bytes] = {}
+
+    def pngs() -> dict[str, bytes]:
+        if not drawn:
+            drawn.update(
+                {r: figures.figure_png(result, r) for r in report_content.figure_rules(result)}
+            )
+        return drawn
+
+    def report_docx_file(path: Path) -> None:
+        report_docx.write_report_docx(result, path, figures=pngs(), siting=suggestion, built=built)
+
+    def report_html_file(path: Path) -> None:
+        report_html.write_report_html(result, path, figures=pngs(), siting=suggestion, built=built)
+
     return write_together(
-        out, {f"{stem}.gpkg": gpkg, f"{stem}.xlsx": xlsx, f"{stem}_map.html": site_map}
+        out,
+        {
+            f"{stem}.gpkg": gpkg,
+            f"{stem}.xlsx": xlsx,
+            f"{stem}_map.html": site_map,
+            f"{stem}_report.docx": report_docx_file,
+            f"{stem}_report.html": report_html_file,
+        },
     )

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..analysis import StudyResult
 from ..siting.proposals import SiteSuggestion
+from . import ledger
 from .atomic import atomic_path
 from .cells import cell, format_sheet, status_text
 from .report import SAMPLE_NOTE_EN, SAMPLE_NOTE_ZH, level_title
@@ -305,7 +306,11 @@ def _solver_rows(result: StudyResult, suggestion: SiteSuggestion) -> Sequence[tu
 def write_site_xlsx(
     result: StudyResult, suggestion: SiteSuggestion, changes: pd.DataFrame, path: Path
 ) -> Path:
-    """Write the siting workbook: 建议选址, 前后对比, 规则变化 (``changes``) and 求解 sheets."""
+    """Write the siting workbook: 建议选址, 前后对比, 规则变化 (``changes``), 整改建议 and 求解.
+
+    整改建议 is the study's list of failing units for the rules that count the sited
+    category, each with the proposed sites inside it (``ledger.add_advice_sheet``).
+    """
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -314,6 +319,7 @@ def write_site_xlsx(
     _write_frame(ws, *site_table(result, suggestion))
     _write_frame(wb.create_sheet("前后对比 before-after"), *_before_after(result, suggestion))
     _changes_sheet(wb.create_sheet("规则变化 rule changes"), changes)
+    ledger.add_advice_sheet(wb, result, sites=suggestion.sites, category=suggestion.category)
     solver = wb.create_sheet("求解 solver")
     solver.append(["项目 item", "内容 value"])
     for label, value, fmt in _solver_rows(result, suggestion):

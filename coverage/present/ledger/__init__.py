@@ -28,7 +28,7 @@ from .sheet import PageHeader, finish_sheet, write_table
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_report", "write_read_report_csv", "write_results_xlsx"]
+__all__ = ["add_advice_sheet", "read_report", "write_read_report_csv", "write_results_xlsx"]
 
 read_report = records.read_report
 
@@ -89,9 +89,7 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
     narrow = dict.fromkeys(range(keys + 1, len(headers) + 1), 8)
     finish_sheet(ws, top, page, freeze_cols=keys, widths={1: 5, **narrow})
 
-    ws = wb.create_sheet("整改建议")
-    top = write_table(ws, advice.HEADERS, advice.advice_rows(result, order))
-    finish_sheet(ws, top, page, freeze_cols=4, widths={6: 24, 7: 24, 8: 10, 9: 14, 11: 70})
+    add_advice_sheet(wb, result)
 
     ws = wb.create_sheet("设施清单")
     top = write_table(
@@ -133,6 +131,26 @@ def write_results_xlsx(result: StudyResult, path: str | Path) -> Path:
         wb.save(tmp)
     logger.info("Wrote XLSX ledger %s (%d sheets)", path, len(wb.sheetnames))
     return path
+
+
+def add_advice_sheet(
+    wb: Any, result: StudyResult, *, sites: Any = None, category: str | None = None
+) -> Any:
+    """Add 整改建议 to an openpyxl workbook and return the sheet.
+
+    With a siting run's ``sites`` for ``category``, only the rules that count the
+    category are listed and each row names the proposed sites in its 社区 or 街道
+    (建议选址), so the siting workbook says which gap each site closes.
+    """
+    study = result.study
+    page = PageHeader(study.name, study.data_date, study.synthetic)
+    rows = advice.advice_rows(result, _rule_order(result), sites=sites, category=category)
+    headers = [*advice.HEADERS, *([advice.SITES_HEADER] if sites is not None else [])]
+    ws = wb.create_sheet("整改建议")
+    top = write_table(ws, headers, rows)
+    widths: dict[int, float] = {6: 24, 7: 24, 8: 10, 9: 14, 11: 70, 12: 16}
+    finish_sheet(ws, top, page, freeze_cols=4, widths=widths)
+    return ws
 
 
 def _counted_sheet(ws: Any, counted: Any, page: PageHeader) -> None:
