@@ -9,7 +9,6 @@ fit CJK text, long text wrapped).
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from typing import Any
 
@@ -121,34 +120,6 @@ def format_sheet(ws: Any, *, header_row: int = 1) -> None:
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
-#: Words of the units that the rule table writes in English only (report text is Chinese).
-_UNIT_WORDS = {
-    "m² per 100 households": "m²/百户",
-    "childcare_places per 1,000 residents": "个/千人",
-    "served": "",
-    "m²": "m²",
-}
-_CJK_RUN = re.compile(r"[\u3400-\u9fff㎡²/]+")
-#: Counters written right after the number (2 个); other Chinese units take 个 first (2 个社区).
-_COUNTERS = ("个", "家", "人", "人次", "张", "所", "处", "m²", "%")
-
-
-def is_share(unit: Any) -> bool:
-    """Whether a ``value_unit`` is a share (shown as a percentage): ``share of …``, ``a / b``."""
-    text = "" if cell(unit) is None else str(unit)
-    return text.startswith("share") or text in {"ratio", "fraction"} or " / " in text
-
-
-def unit_words(unit: Any) -> str:
-    """The Chinese words of a ``value_unit`` / ``shortfall_unit`` (``residents 人`` → ``人``)."""
-    text = "" if cell(unit) is None else str(unit).strip()
-    if text in _UNIT_WORDS:
-        return _UNIT_WORDS[text]
-    if text == "%":
-        return "%"
-    return "".join(_CJK_RUN.findall(text.split(" ", 1)[-1] if " " in text else text))
-
-
 def count_text(value: Any) -> str:
     """A count with thousands separators (1,234); — when missing."""
     number = cell(value)
@@ -161,34 +132,6 @@ def count_text(value: Any) -> str:
 
 
 def percent_text(value: Any) -> str:
-    """A share as a percentage with at most one decimal (0.5 → 50%, 0.8235 → 82.4%)."""
+    """A share as a percentage with one decimal, as the 台账 shows it (0.5 → 50.0%)."""
     number = cell(value)
-    if number is None:
-        return "—"
-    text = f"{float(number) * 100:.1f}"
-    return (text[:-2] if text.endswith(".0") else text) + "%"
-
-
-def value_text(value: Any, unit: Any = "") -> str:
-    """A rule value (or target, or shortfall) as a report shows it, with its unit in Chinese.
-
-    Shares as percentages; ``served`` as 是 / 否; counts with separators and their
-    counter (3 个, 5,433 人, 2 个已建达标生活圈); — when missing.
-    """
-    number = cell(value)
-    if number is None or isinstance(number, str | bool):
-        return "—" if number is None else str(number)
-    if is_share(unit):
-        return percent_text(number)
-    text = "" if cell(unit) is None else str(unit).strip()
-    if text == "served":
-        return "是" if float(number) >= 1 else "否"
-    if text == "%":
-        return f"{float(number):g}%"
-    words = unit_words(unit)
-    amount = count_text(number)
-    if not words:
-        return amount
-    if words.startswith(_COUNTERS) or words.startswith("个"):
-        return f"{amount} {words}"
-    return f"{amount} 个{words}"
+    return "—" if number is None else f"{float(number) * 100:.1f}%"

@@ -37,8 +37,9 @@ from ..analysis import StudyResult
 from ..errors import InputError
 from ..names import LEVELS, STATUS_LABELS
 from .atomic import atomic_path
-from .cells import status_text, value_text
+from .cells import status_text
 from .style import STATUS_COLOURS
+from .values import unit_text
 
 logger = logging.getLogger(__name__)
 
@@ -319,8 +320,8 @@ def figure_png(result: StudyResult, rule_id: str = "R1", *, dpi: int = 150) -> b
             row = city.iloc[0]
             place = result.study.city if font else "city"
             city_line = (
-                f"\n{place}: {value_text(row['value'], row['value_unit'])} / "
-                f"{value_text(row['target'], row['value_unit'])}"
+                f"\n{place}: {unit_text(row['value'], row['value_unit'])} / "
+                f"{unit_text(row['target'], row['value_unit'])}"
                 f" → {status_text(row['passed'])} {_EN[status_text(row['passed'])]}"
             )
             if not font:  # the unit words are Chinese

@@ -19,9 +19,10 @@ import pandas as pd
 
 from ..analysis import StudyResult
 from ..names import LEVELS
-from .cells import PASS_TEXT, cell, status_text, value_text
+from .cells import PASS_TEXT, cell, status_text
 from .figures import map_level
 from .report import level_title, rule_sort_key
+from .values import unit_text
 
 #: How many failing units section 四 lists per rule.
 WORST_UNITS = 5
@@ -156,13 +157,13 @@ def headline(result: StudyResult, rule_id: str) -> Headline:
     if not city.empty:
         row = city.iloc[0]
         unit = row["value_unit"]
-        target = value_text(row["target"], unit)
+        target = unit_text(row["target"], unit)
         return Headline(
             rule_id=rule_id,
             name_zh=str(first["rule_name_zh"]),
             source=str(cell(first["source"]) or ""),
             target="—" if target == "—" else f"{_comparator(row['reason_zh'])}{target}",
-            current=value_text(row["value"], unit),
+            current=unit_text(row["value"], unit),
             status=status_text(row["passed"]),
         )
     levels = list(dict.fromkeys(rows["level"].astype(str)))

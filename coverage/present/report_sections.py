@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..analysis import StudyResult
 from ..names import LEVELS
-from .cells import PASS_TEXT, cell, count_text, value_text
+from .cells import PASS_TEXT, cell, count_text
 from .report_model import (
     NO_SITING,
     PROBLEM_ROWS,
@@ -25,6 +25,7 @@ from .report_model import (
     headlines,
     judged_level,
 )
+from .values import unit_text
 
 if TYPE_CHECKING:
     from ..siting.proposals import SiteSuggestion
@@ -60,8 +61,8 @@ def worst_section(result: StudyResult, heads: Sequence[Headline]) -> Section:
         body = tuple(
             (
                 str(r["unit_name"]),
-                value_text(r["value"], r["value_unit"]),
-                value_text(r["shortfall"], r["shortfall_unit"]),
+                unit_text(r["value"], r["value_unit"]),
+                unit_text(r["shortfall"], r["shortfall_unit"]),
                 str(cell(r["reason_zh"]) or ""),
             )
             for _, r in shown.iterrows()

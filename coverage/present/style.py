@@ -15,6 +15,7 @@ import pandas as pd
 from branca.colormap import LinearColormap
 
 from ..names import STATUS_LABELS as STATUS_LABELS
+from .values import unit_text
 
 #: Fill colours of rule outcomes.
 STATUS_COLOURS = {"pass": "#1a9850", "fail": "#d73027", "na": "#bdbdbd"}
@@ -56,27 +57,15 @@ def status_of(passed: Any) -> str:
 
 
 def format_value(value: Any, unit: str = "") -> str:
-    """A number as planners read it: integers plainly, others with 2 decimals."""
-    if value is None or value is pd.NA:
-        return "—"
+    """A value as planners read it, the same as in the 台账 and the report (``values``)."""
     if isinstance(value, str):
         return value
     try:
-        number = float(value)
+        if math.isinf(float(value)):
+            return "∞"
     except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(number):
-        return "—"
-    if math.isinf(number):
-        return "∞"
-    if _is_share(unit):
-        return f"{number * 100:.1f}%" if abs(number) <= 1.0 else f"{number:,.2f}"
-    text = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
-    return f"{text} {unit}".strip() if unit and unit != "served" else text
-
-
-def _is_share(unit: str) -> bool:
-    return unit.startswith("share") or unit in {"ratio", "fraction"}
+        return "—" if value is None or value is pd.NA else str(value)
+    return unit_text(value, unit)
 
 
 def graded_fill(value: Any, target: Any) -> str | None:

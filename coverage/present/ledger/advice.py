@@ -17,8 +17,8 @@ from ...names import LEVELS
 from ...rules import Rule
 from ...rules.needs import needs_of
 from ..cells import status_text
+from ..values import shortfall_format
 from .sheet import Formatted
-from .values import shortfall_format
 
 HEADERS = (
     "序号",

@@ -19,8 +19,8 @@ from ...analysis import StudyResult
 from ...names import LEVELS
 from ...rules import Rule
 from ..cells import status_text
+from ..values import comparison_of, display_of, shortfall_format, target_text
 from .sheet import Formatted, Group
-from .values import comparison_of, display_of, shortfall_format, target_text
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import pandas as pd
 
 from ...analysis import StudyResult
 from ...rules.needs import needs_of
+from ..values import PERCENT
 from .sheet import Formatted, Group
-from .values import PERCENT
 
 #: One 15-minute walk for the categories R1 does not tier (planner choice: the plan's 一刻钟).
 OTHER_MINUTES = 15

@@ -15,8 +15,8 @@ import pandas as pd
 from ...analysis import StudyResult
 from ...rules import Rule
 from ..cells import status_text
+from ..values import comparison_of, display_of, shortfall_format, target_text
 from .sheet import Formatted
-from .values import comparison_of, display_of, shortfall_format, target_text
 
 HEADERS = (
     "序号",

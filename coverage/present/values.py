@@ -1,10 +1,12 @@
-"""How a rule's numbers read in the 台账: units in Chinese, Excel number formats, 目标 as text.
+"""How a rule's numbers read everywhere a planner sees them: units in Chinese, formats, 目标.
 
 The rule table keeps machine units (``share of residents``, ``m² per 100
 households``); a planner reads 居民占比 as a percentage, ㎡/百户 with one
 decimal, counts as integers. ``display_of`` maps a value unit to its Chinese
 label, Excel number format and the text form used in sentences; unknown units
 pass through with a plain number format, so a planner's own rule still prints.
+The 台账, the report and the map all read values through ``unit_text`` (or
+``value_text`` with a ``Display``), so a number reads the same in each.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...rules import Rule
-from ..cells import cell
+from ..rules import Rule
+from .cells import cell
 
 #: Excel formats (cells stay numbers, so they sort and sum).
 PERCENT = "0.0%"
@@ -80,7 +82,11 @@ _CJK = re.compile(r"[\u3400-\u9fff（]")
 def display_of(value_unit: Any) -> Display:
     """The display of a value unit; the unit as the number's suffix when this table lacks it."""
     text = "" if cell(value_unit) is None else str(value_unit).strip()
-    return _DISPLAYS.get(text) or Display(text, suffix=text)
+    if text in _DISPLAYS:
+        return _DISPLAYS[text]
+    if text.startswith("share") or " / " in text or text in {"ratio", "fraction"}:
+        return Display("占比", share=True)
+    return Display(text, suffix=text)
 
 
 def shortfall_label(unit: Any) -> str:
@@ -138,3 +144,23 @@ def target_text(target: Any, display: Display, op: str) -> str:
     if display.served:
         return "有服务"
     return f"{op}{value_text(target, display)}"
+
+
+def unit_text(value: Any, unit: Any) -> str:
+    """A value, target or shortfall with its unit as text (87.2%, 35.5 ㎡/百户, 5,433 人, 是).
+
+    ``unit`` is a value unit of the rule table, or a shortfall unit (``residents 人``),
+    whose Chinese part follows the number.
+    """
+    text = "" if cell(unit) is None else str(unit).strip()
+    display = display_of(text)
+    if text in _DISPLAYS or not text or display.share:
+        return value_text(value, display)
+    number = cell(value)
+    if number is None:
+        return "—"
+    if isinstance(number, str):
+        return number
+    label = shortfall_label(text)
+    amount = f"{number:,.0f}" if float(number).is_integer() else f"{number:,.2f}"
+    return f"{amount} {label}" if label else amount
