@@ -48,8 +48,9 @@ def _r1_needs(result: StudyResult) -> dict[str, list[tuple[str, int, float]]]:
         return {}
     min_share = float(rule.params.get("min_share", 1.0))
     res = result.residents
-    weight = res["population"].to_numpy(dtype=float)
     keys = res["community_id"].astype(str).to_numpy()
+    weight = pd.Series(res["population"].to_numpy(dtype=float))
+    total = weight.groupby(keys).sum()
     out: dict[str, list[tuple[str, int, float]]] = {}
     for need in needs_of(rule.params, result.study.walk):
         cats = [c for c in need.categories if c in result.distances.columns]
@@ -57,17 +58,15 @@ def _r1_needs(result: StudyResult) -> dict[str, list[tuple[str, int, float]]]:
             continue
         near = result.distances[cats].reindex(res.index).min(axis=1).to_numpy(dtype=float)
         without = near > need.metres
-        for cid in np.unique(keys):
-            inside = keys == cid
-            total = weight[inside].sum()
-            lacking = weight[inside & without].sum()
-            if total <= 0 or (total - lacking) / total >= min_share - 1e-12:
-                continue
-            walks = near[inside & without]
-            finite = walks[np.isfinite(walks)]
-            median = float(np.median(finite)) if len(finite) else float("nan")
-            words = f"{need.name_zh}：{need.words_zh}内无"
-            out.setdefault(cid, []).append((words, round(lacking), median))
+        lacking = weight.where(without, 0.0).groupby(keys).sum()
+        walks = pd.Series(np.where(without & np.isfinite(near), near, np.nan))
+        median = walks.groupby(keys).median()
+        short = (total - lacking) / total.where(total > 0) < min_share - 1e-12
+        words = f"{need.name_zh}：{need.words_zh}内无"
+        for cid in short.index[short.to_numpy()]:
+            out.setdefault(str(cid), []).append(
+                (words, round(float(lacking[cid])), float(median.get(cid, np.nan)))
+            )
     return out
 
 

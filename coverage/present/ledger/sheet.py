@@ -134,11 +134,11 @@ def finish_sheet(
         column_width[c] = float(fixed) if fixed is not None else fit
         ws.column_dimensions[get_column_letter(c)].width = column_width[c]
     tall: dict[int, int] = {}
-    top = Alignment(vertical="top")
+    rows_of: dict[int, Any] = {}
     wrap = Alignment(wrap_text=True, vertical="top")
     for row in ws.iter_rows(min_row=header_rows + 1):
+        rows_of[row[0].row] = row
         for item in row:
-            item.alignment = top
             if not isinstance(item.value, str):
                 continue
             room = max(column_width[item.column] - 2, 4)
@@ -147,6 +147,11 @@ def finish_sheet(
                 item.alignment = wrap
                 lines = math.ceil(width / room) + item.value.count("\n")
                 tall[item.row] = max(tall.get(item.row, 1), lines)
+    top = Alignment(vertical="top")
+    for r in tall:  # a tall row reads from its top line across
+        for item in rows_of[r]:
+            if not item.alignment.wrap_text:
+                item.alignment = top
     for r, lines in tall.items():
         ws.row_dimensions[r].height = 15 * lines
     ws.row_dimensions[header_rows].height = 15 * max(
