@@ -245,12 +245,14 @@ def test_site_sheet_has_chinese_headers_and_formatted_numbers(
         "建议选址 sites",
         "前后对比 before-after",
         "规则变化 rule changes",
+        "整改建议",
         "求解 solver",
     ]
     for ws in book:
         header = [c.value for c in next(ws.iter_rows(max_row=1))]
         assert all(re.search(r"[\u4e00-\u9fff]", str(h)) for h in header), (ws.title, header)
-        assert ws.freeze_panes == "A2"
+        # 整改建议 (the 台账's sheet) keeps its unit columns in view as well
+        assert ws.freeze_panes == ("E2" if ws.title == "整改建议" else "A2")
         assert ws.auto_filter.ref == ws.dimensions
     header, records, cells = _sheet(written[0].with_suffix(".xlsx"), "建议选址 sites")
     assert header[:8] == [
