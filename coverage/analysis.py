@@ -93,6 +93,10 @@ class StudyResult:
         ``indicator_id`` (``indicator_id, name_zh, target, actual, comparison,
         unit, source, responsible, note``), or None without
         ``[inputs.indicators]``.
+    land
+        Water and parks (``kind``, polygons) from the study's OSM files and
+        ``[inputs.uninhabited]``: kept free of fallback residents and drawn as
+        context on maps without tiles; None when not read.
     """
 
     study: Study
@@ -112,6 +116,7 @@ class StudyResult:
     villages: gpd.GeoDataFrame | None = None
     circles: gpd.GeoDataFrame | None = None
     indicators: pd.DataFrame | None = None
+    land: gpd.GeoDataFrame | None = None
 
     def __repr__(self) -> str:
         judged = self.rule_results.dropna(subset=["passed"])
@@ -310,7 +315,10 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
     step("network")
     net = network.network_from_study(study, clip)
     step("residents")
-    placed = demand.demand_for_study(study, units.communities, units.community_table, area, net)
+    land = demand.land_for_study(study, area)
+    placed = demand.demand_for_study(
+        study, units.communities, units.community_table, area, net, land
+    )
     residents = placed.residents
 
     keys = [k for k in table.keys if k in set(facilities["category"])]
@@ -394,6 +402,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         villages=units.villages,
         circles=units.circles,
         indicators=units.indicators,
+        land=land.areas,
     )
 
 

@@ -11,11 +11,12 @@ import hashlib
 import json
 from pathlib import Path
 
+import osmium
 import pandas as pd
 import pytest
 
 import facility_coverage
-from facility_coverage import analysis, sample
+from facility_coverage import analysis, demand, sample
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +275,15 @@ def test_run_log_names_every_file_read_with_its_hash(result: analysis.StudyResul
         digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
         assert any(f"{path} (sha256 {digest})" in line for line in used), path
     assert any(line.startswith("INFO: File used / 使用文件 rules:") for line in used)
+
+
+def test_the_study_keeps_its_water_and_parks_for_the_map() -> None:
+    result = analysis.run_study(sample.sample_study_path())
+    assert result.land is not None
+    # the sample's OSM file: count its water and park areas with the reader's own tags
+    tagged = 0
+    for obj in osmium.FileProcessor(str(result.study.network.path)).with_areas():
+        if obj.is_area() and demand.osm_land.uninhabited_kind(obj.tags):
+            tagged += 1
+    assert len(result.land) == tagged == 2
+    assert result.land.crs == result.communities.crs

@@ -13,7 +13,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pytest
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, Point, box
 
 from facility_coverage import ConfigError, InputError, crs
 from facility_coverage.analysis import StudyResult
@@ -492,3 +492,26 @@ def test_large_facility_layers_cluster(
     assert "L.markerClusterGroup({" in page
     assert "聚合为带数字的圆" in page
     assert _EXTERNAL_REF.search(page) is None
+
+
+def test_water_and_parks_are_context_under_the_data(result: StudyResult) -> None:
+    x0, y0, _, _ = result.communities.total_bounds
+    land = gpd.GeoDataFrame(
+        {"kind": ["natural=water", "leisure=park", "[inputs.uninhabited]"]},
+        geometry=[
+            box(x0 + 100, y0 + 100, x0 + 300, y0 + 300),
+            box(x0 + 1200, y0 + 1200, x0 + 1500, y0 + 1500),
+            box(x0 + 1600, y0 + 100, x0 + 1700, y0 + 200),
+        ],
+        crs=result.communities.crs,
+    )
+    m = maps.coverage_map(dataclasses.replace(result, land=land), rule_id="R1")
+    layer = _layers(m)["水体与公园 · Water and parks"]
+    assert layer.interactive is False  # type: ignore[attr-defined]
+    fills = [f["properties"]["style"]["fillColor"] for f in layer.data["features"]]  # type: ignore[attr-defined]
+    assert fills == ["#a6cbe3", "#b9dfa8", "#d9d9d9"]  # water blue, park green, other grey
+    # drawn above the 社区 fills, which stay hoverable since the fills let the pointer through
+    names = list(_layers(m))
+    assert names.index("社区 R1 结果 · Communities") < names.index("水体与公园 · Water and parks")
+    # without water or parks there is no such layer
+    assert "水体与公园 · Water and parks" not in _layers(maps.coverage_map(result, rule_id="R1"))

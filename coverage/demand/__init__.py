@@ -30,7 +30,9 @@ from .streets import StreetLayer as StreetLayer
 from .streets import StreetPoints as StreetPoints
 from .streets import street_layer as street_layer
 from .streets import street_points as street_points
+from .study import StudyLand as StudyLand
 from .study import demand_for_study as demand_for_study
+from .study import land_for_study as land_for_study
 from .study import read_uninhabited_layer as read_uninhabited_layer
 from .study import streets_for_study as streets_for_study
 
@@ -48,8 +50,10 @@ __all__ = [
     "OsmLand",
     "StreetLayer",
     "StreetPoints",
+    "StudyLand",
     "demand_for_study",
     "demand_from_buildings",
+    "land_for_study",
     "largest_remainder",
     "read_land_from_osm",
     "read_uninhabited_layer",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,15 @@ def demand_for_study(
     community_table: pd.DataFrame,
     area: Any,
     net: WalkNetwork | None = None,
+    land: StudyLand | None = None,
 ) -> Demand:
     """Residents of a study, placed in the buildings (and residential land) it names.
 
     ``area`` is the study area in the working CRS; buildings and land are cut to
     it. With the walking network ``net``, a 社区 without residential buildings
     or land gets its residents along its streets, off water and parks
-    (`streets_for_study`); without it, on a grid over its interior.
+    (`streets_for_study`, from ``land`` when it was read already); without it,
+    on a grid over its interior.
     """
     crs = study.working_crs
     buildings = None
@@ -51,7 +54,7 @@ def demand_for_study(
 
     def streets() -> StreetLayer:
         assert net is not None
-        return streets_for_study(study, net, area)
+        return streets_for_study(study, net, area, land)
 
     return demand_from_buildings(
         communities,
@@ -62,37 +65,75 @@ def demand_for_study(
     )
 
 
-def streets_for_study(study: Study, net: WalkNetwork, area: Any) -> StreetLayer:
-    """The study's `StreetLayer`: what its OSM files and ``[inputs.uninhabited]`` tell.
+@dataclass(frozen=True)
+class StudyLand:
+    """Where nobody lives, as the study's OSM files and ``[inputs.uninhabited]`` say.
 
-    Water and parks, and the roads that host nobody, come from the study's OSM
-    files (the network's and the buildings', when they are OSM extracts), and
-    polygons from the optional ``[inputs.uninhabited]`` layer are added to the
-    water and parks. Without any of these every walkable edge hosts residents
-    and no land is excluded (logged).
+    Attributes
+    ----------
+    areas
+        Water and parks in the working CRS, with ``kind`` (``natural=water``,
+        ``leisure=park``, ... or ``[inputs.uninhabited]``): kept off by fallback
+        residents and drawn as context on maps without tiles.
+    ways, reasons
+        Highway lines that host nobody and why (`osm_land.NO_RESIDENTS_REASONS`).
+    from_osm
+        Whether any OSM file was read (else every edge may host residents).
     """
+
+    areas: gpd.GeoDataFrame
+    ways: np.ndarray
+    reasons: np.ndarray
+    from_osm: bool
+
+
+def land_for_study(study: Study, area: Any) -> StudyLand:
+    """Read the study's water, parks and roads without residents once (`StudyLand`)."""
     paths: list[Path] = []
     for source in (study.network.path, study.buildings.path if study.buildings else None):
         if source is not None and is_osm_file(source) and source not in paths:
             paths.append(source)
+    kinds: list[str] = []
     areas: list[Any] = []
     ways: list[Any] = []
     reasons: list[Any] = []
     for path in paths:
         read = read_land_from_osm(path, working_crs=study.working_crs, clip_polygon=area)
+        kinds.extend(read.uninhabited["kind"].astype(str))
         areas.extend(read.uninhabited.geometry.to_numpy())
         ways.extend(read.no_residents.geometry.to_numpy())
         reasons.extend(read.no_residents["reason"].to_numpy())
     if study.uninhabited is not None:
-        areas.extend(read_uninhabited_layer(study.uninhabited, study.working_crs, area))
-    if not paths:
+        extra = read_uninhabited_layer(study.uninhabited, study.working_crs, area)
+        kinds.extend(["[inputs.uninhabited]"] * len(extra))
+        areas.extend(extra)
+    frame = gpd.GeoDataFrame({"kind": kinds}, geometry=list(areas), crs=study.working_crs)
+    return StudyLand(
+        frame, np.array(ways, dtype=object), np.array(reasons, dtype=object), bool(paths)
+    )
+
+
+def streets_for_study(
+    study: Study, net: WalkNetwork, area: Any, land: StudyLand | None = None
+) -> StreetLayer:
+    """The study's `StreetLayer`: what its OSM files and ``[inputs.uninhabited]`` tell.
+
+    Water and parks, and the roads that host nobody, come from the study's OSM
+    files (the network's and the buildings', when they are OSM extracts), and
+    polygons from the optional ``[inputs.uninhabited]`` layer are added to the
+    water and parks (``land``, read by `land_for_study` when not given). Without
+    any of these every walkable edge hosts residents and no land is excluded (logged).
+    """
+    land = land if land is not None else land_for_study(study, area)
+    areas = list(land.areas.geometry.to_numpy())
+    if not land.from_osm:
         logger.info(
             "the network is not an OSM extract: every walkable edge may host fallback "
             "residents (motorways, expressways and bridges cannot be told apart)"
         )
     if not areas:
         logger.info("no water or park areas known: fallback residents may stand on any land")
-    why_not = why_not_from_ways(net, np.array(ways, dtype=object), np.array(reasons, dtype=object))
+    why_not = why_not_from_ways(net, land.ways, land.reasons)
     layer = street_layer(net, why_not=why_not, uninhabited=np.array(areas, dtype=object))
     excluded = layer.excluded_counts()
     logger.info(

@@ -519,3 +519,39 @@ def road_layer(
         shapely.transform(shown.geometry.to_numpy(), lambda c: np.round(c, GRID_DECIMALS))
     )  # about 1 m: enough for context lines
     return UnitLayer(name, feature_collection(shown), {}, interactive=False, show=True), note
+
+
+#: How water and parks are drawn under the map's data (light fills, no outline).
+LAND_STYLES = {
+    "water": {"fillColor": "#a6cbe3", "fillOpacity": 0.55, "weight": 0, "color": "#a6cbe3"},
+    "park": {"fillColor": "#b9dfa8", "fillOpacity": 0.5, "weight": 0, "color": "#b9dfa8"},
+    "other": {"fillColor": "#d9d9d9", "fillOpacity": 0.5, "weight": 0, "color": "#d9d9d9"},
+}
+
+
+def _land_kind(kind: str) -> str:
+    """Water (natural=water, waterway=riverbank, landuse=reservoir/basin), park, or other.
+
+    ``other`` is an ``[inputs.uninhabited]`` polygon, which does not say which it is.
+    """
+    if "water" in kind or "reservoir" in kind or "basin" in kind:
+        return "water"
+    return "park" if "=" in kind else "other"
+
+
+def land_layer(result: StudyResult, base: Basemap) -> UnitLayer | None:
+    """Water and parks (``result.land``) as context fills that never take the pointer."""
+    land = result.land
+    if land is None or land.empty:
+        return None
+    kinds = land["kind"].astype(str).map(_land_kind)
+    frame = gpd.GeoDataFrame(
+        {"style": [LAND_STYLES[k] for k in kinds]}, geometry=land.geometry.to_numpy(), crs=land.crs
+    )
+    shown = to_display(frame, base, simplify_m=SIMPLIFY_M)
+    shown = shown.set_geometry(
+        shapely.transform(shown.geometry.to_numpy(), lambda c: np.round(c, GRID_DECIMALS))
+    )
+    return UnitLayer(
+        "水体与公园 · Water and parks", feature_collection(shown), {}, interactive=False, show=True
+    )

@@ -57,6 +57,7 @@ from .map_layers import (
     facility_layers,
     feature_collection,
     gap_layer,
+    land_layer,
     lat_lon,
     road_layer,
     unit_layer,
@@ -254,6 +255,10 @@ def coverage_map(
     )
     # The walking network as context wherever tiles may be missing: no tiles, or an
     # offline map (its tiles need the network).
+    if offline or not base.tiles:
+        land = land_layer(result, base)
+        if land is not None:
+            land.add_to(m)
     if (offline or not base.tiles) and result.network is not None:
         roads, road_note = road_layer(result, base, max_edges=MAX_ROAD_EDGES)
         roads.add_to(m)
