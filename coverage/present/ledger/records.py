@@ -56,6 +56,16 @@ READ_REPORT_COLUMNS = (
     "说明 detail",
 )
 
+#: The read report's columns, by the name each has in a reader's issue report.
+_ISSUE_COLUMNS = {
+    "行号": "row",
+    "编号": "id",
+    "名称": "name",
+    "issue": "issue",
+    "action": "action",
+    "detail": "detail",
+}
+
 _STEM_ROW = re.compile(r"^(?P<stem>.+)-(?P<row>\d+)$")
 
 
@@ -90,17 +100,16 @@ def read_report(result: StudyResult) -> pd.DataFrame:
     def col(name: str) -> Any:
         return lambda f: f[name] if name in f.columns else None
 
-    add(
-        "设施未使用",
-        rep.get("facilities_not_used"),
-        文件=col("file"),
-        行号=col("row"),
-        编号=col("id"),
-        名称=col("name"),
-        issue=col("issue"),
-        action=col("action"),
-        detail=col("detail"),
-    )
+    def add_issues(kind: str, frame: pd.DataFrame | None, file_column: str = "file") -> None:
+        """A reader's issue report (``io.issues.REPORT_COLUMNS`` and its file column)."""
+        add(
+            kind,
+            frame,
+            文件=col(file_column),
+            **{key: col(name) for key, name in _ISSUE_COLUMNS.items()},
+        )
+
+    add_issues("设施未使用", rep.get("facilities_not_used"))
     merges = rep.get("facility_merges")
     if merges is not None and not merges.empty:
         origins = [_origin(str(i), result) for i in merges["dropped_id"]]
@@ -125,17 +134,7 @@ def read_report(result: StudyResult) -> pd.DataFrame:
                 )
             ],
         )
-    add(
-        "研究区外",
-        rep.get("facilities_outside"),
-        文件=col("file"),
-        行号=col("row"),
-        编号=col("id"),
-        名称=col("name"),
-        issue=col("issue"),
-        action=col("action"),
-        detail=col("detail"),
-    )
+    add_issues("研究区外", rep.get("facilities_outside"))
     unsnapped = rep.get("unsnapped")
     if unsnapped is not None and not unsnapped.empty:
         add(
@@ -150,17 +149,7 @@ def read_report(result: StudyResult) -> pd.DataFrame:
                 for d in unsnapped["distance_m"]
             ],
         )
-    add(
-        "边界读取",
-        rep.get("units_read"),
-        文件=col("layer"),
-        行号=col("row"),
-        编号=col("id"),
-        名称=col("name"),
-        issue=col("issue"),
-        action=col("action"),
-        detail=col("detail"),
-    )
+    add_issues("边界读取", rep.get("units_read"), file_column="layer")
     if not parts:
         return pd.DataFrame(columns=list(READ_REPORT_COLUMNS))
     out = pd.concat(parts, ignore_index=True)
