@@ -96,9 +96,9 @@ def test_offline_map_has_layers_legend_and_no_cdn(result: StudyResult, tmp_path:
     legend = page[page.index('id="fc-legend"') :]
     assert "规则 R1：一刻钟便民生活圈" in legend
     assert "依据：任务3" in legend
-    assert "全市 100 个" in legend
+    assert "全市 ≥100 个" in legend
     assert legend.index("规则 R1") < legend.index("Rule R1: 15-minute convenience circle")
-    assert "全市 City: 1 个 / 100 个 → 未达标 fail" in legend
+    assert "全市 City: 1 个 / ≥100 个 → 未达标 fail" in legend
     # Tooltip data: the numbers and reasons behind each colour.
     assert "缺菜市场、药店" in page
     assert "missing vegetable market, pharmacy" in page
@@ -128,7 +128,7 @@ def test_feature_colours_follow_the_rule(result: StudyResult) -> None:
     ):
         assert props[unit_id]["style"]["fillColor"] == colour, unit_id  # type: ignore[index]
     assert props["C2"]["value"] == "3 类"
-    assert props["C2"]["target"] == "5 类"
+    assert props["C2"]["target"] == "≥5 类"
     assert props["C2"]["s"] == "fail"
     assert props["C4"]["s"] == "na"
 
@@ -336,7 +336,7 @@ def test_popup_rows_list_every_rule_of_the_unit_and_its_street(result: StudyResu
             == {"S1": "和平桥街道", "S2": "城东街道"}[str(p["sid"])]
         )
     c2 = props["C2"]["rows"][0]  # type: ignore[index]
-    assert c2[1:4] == ["fail", "3 类", "5 类"]
+    assert c2[1:4] == ["fail", "3 类", "≥5 类"]
     assert [rules["texts"][i] for i in c2[4:]] == [
         "缺菜市场、药店",
         "missing vegetable market, pharmacy",
@@ -397,8 +397,8 @@ def test_legend_is_collapsible_and_names_the_city(result: StudyResult) -> None:
     legend = page[page.index('id="fc-legend"') :]
     assert 'class="fc-toggle"' in legend
     assert "收起 ▾ Hide" in legend  # Chinese first
-    assert "南通市 City: 1 个 / 100 个 → 未达标 fail" in legend
-    assert "南通市 100 个" in legend
+    assert "南通市 City: 1 个 / ≥100 个 → 未达标 fail" in legend
+    assert "南通市 ≥100 个" in legend
     assert "全市" not in legend.split("</div></div>")[0]
     # The fit leaves the side panel and the layer control free.
     assert "paddingTopLeft" in page and "fc-side" in page

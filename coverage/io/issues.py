@@ -114,3 +114,40 @@ def value_cleared(
         "value_cleared",
         f"column {column!r}: {value!r} is not {expected}; {outcome}",
     )
+
+
+#: What each kind of problem a reader reports is called in the outputs (Chinese).
+ISSUE_WORDS_ZH: Final = {
+    "unclassified": "未能分类",
+    "unknown_category": "类别不存在",
+    "bad_value": "数值无效",
+    "incomplete_way": "路段或轮廓不完整",
+    "invalid_geometry": "几何无效",
+    "missing_geometry": "缺少几何或坐标",
+    "out_of_range": "坐标超出范围",
+    "outside_streets": "不在任何街道（乡镇）内",
+    "street_assigned": "按位置归入街道（乡镇）",
+    "street_type_assumed": "街道类型按默认",
+    "street_type_conflict": "街道类型与名称不符",
+    "swapped_coordinates": "经纬度颠倒",
+    "total_row": "合计行",
+    "unknown_street": "街道（乡镇）代码不存在",
+    "duplicate": "重复设施",
+    "outside_study_area": "位于研究区外",
+    "unsnapped": "距步行路网过远",
+}
+
+#: What a reader did about it (Chinese).
+ACTION_WORDS_ZH: Final = {
+    "dropped": "已剔除",
+    "not_included": "未计入",
+    "repaired": "已修复",
+    "corrected": "已更正",
+    "value_cleared": "已清空该值",
+    "assigned": "已指定",
+    "assumed": "按默认处理",
+    "kept": "保留",
+    "kept_code": "保留原代码",
+    "merged": "已合并",
+    "reported": "仅提示",
+}

@@ -39,7 +39,7 @@ from ..names import LEVELS, STATUS_LABELS
 from .atomic import atomic_path
 from .cells import status_text
 from .style import STATUS_COLOURS
-from .values import unit_text
+from .values import comparisons, target_for, unit_text
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ def figure_png(result: StudyResult, rule_id: str = "R1", *, dpi: int = 150) -> b
             place = result.study.city if font else "city"
             city_line = (
                 f"\n{place}: {unit_text(row['value'], row['value_unit'])} / "
-                f"{unit_text(row['target'], row['value_unit'])}"
+                f"{target_for(row['target'], row['value_unit'], comparisons(result).get(rule_id, '≥'))}"
                 f" → {status_text(row['passed'])} {_EN[status_text(row['passed'])]}"
             )
             if not font:  # the unit words are Chinese

@@ -34,6 +34,7 @@ from .style import (
     graded_fill,
     status_of,
 )
+from .values import target_for
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class RuleRows:
     index]`` with the value and target formatted and every text pre-escaped.
     """
 
-    def __init__(self, table: pd.DataFrame) -> None:
+    def __init__(self, table: pd.DataFrame, ops: Mapping[str, str]) -> None:
         self.rules: list[list[str]] = []
         self.texts: list[str] = []
         text_index: dict[str, int] = {}
@@ -77,7 +78,7 @@ class RuleRows:
                     index[str(row.rule_id)],
                     status_of(row.passed),
                     html.escape(format_value(row.value, unit)),
-                    html.escape(format_value(row.target, unit)),
+                    html.escape(target_for(row.target, unit, ops.get(str(row.rule_id), "≥"))),
                     text(row.reason_zh),
                     text(row.reason_en),
                 ]
@@ -101,6 +102,7 @@ def unit_layer_frame(
     outline_status: bool = True,
     rule_rows: RuleRows | None = None,
     fallback: Mapping[str, Mapping[str, Any]] | None = None,
+    ops: Mapping[str, str],
 ) -> gpd.GeoDataFrame:
     """Boundaries with the rule outcome, tooltip and popup fields and a style per feature.
 
@@ -133,7 +135,8 @@ def unit_layer_frame(
             row = rows.loc[unit_id]
             status = status_of(row["passed"])
             unit = "" if pd.isna(row["value_unit"]) else str(row["value_unit"])
-            value, target = format_value(row["value"], unit), format_value(row["target"], unit)
+            value = format_value(row["value"], unit)
+            target = target_for(row["target"], unit, ops.get(info.rule_id, "≥") if info else "≥")
             graded = graded_fill(row["value"], row["target"]) if info and info.graded else None
             fill = graded or STATUS_COLOURS[status]
         elif fallback is not None and street_ids is not None and street_ids[k] in fallback:

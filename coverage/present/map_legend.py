@@ -12,6 +12,7 @@ from ..names import LEVEL_TITLES
 from .basemaps import Basemap
 from .map_rule import RuleInfo
 from .style import STATUS_COLOURS, STATUS_LABELS, category_label, format_value, status_of
+from .values import comparisons, target_for
 
 
 def title_html(result: StudyResult, basemap: Basemap, offline: bool) -> str:
@@ -84,7 +85,8 @@ def legend_html(
             parts.append(
                 f"<div>{html.escape(city_name)} City: "
                 f"{html.escape(format_value(row['value'], unit))} / "
-                f"{html.escape(format_value(row['target'], unit))} → {zh} {en}</div>"
+                f"{html.escape(target_for(row['target'], unit, comparisons(result).get(info.rule_id, '≥')))}"
+                f" → {zh} {en}</div>"
             )
         if info.graded:
             parts.append(

@@ -16,7 +16,7 @@ from .. import rules
 from ..analysis import StudyResult
 from ..errors import InputError
 from ..names import LEVELS
-from .style import format_value
+from .values import comparisons, target_for
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,8 @@ def rule_info(result: StudyResult, rule_id: str) -> RuleInfo:
         at = rows[rows["level"] == level]
         if not at.empty and not pd.isna(at["target"].iloc[0]):
             at_unit = "" if pd.isna(at["value_unit"].iloc[0]) else str(at["value_unit"].iloc[0])
-            targets.append((level, format_value(at["target"].iloc[0], at_unit)))
+            op = comparisons(result).get(rule_id, "≥")
+            targets.append((level, target_for(at["target"].iloc[0], at_unit, op)))
     rule = _rule_definition(result, rule_id)
     cats, walk, walks = _rule_walk(rule, result)
     return RuleInfo(

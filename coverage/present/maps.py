@@ -71,6 +71,7 @@ from .style import OTHER_COLOUR, PALETTE, SIMPLIFY_M, category_label, format_val
 from .style import STATUS_COLOURS as STATUS_COLOURS
 from .style import STATUS_LABELS as STATUS_LABELS
 from .style import status_of as status_of
+from .values import comparisons
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,8 @@ def coverage_map(
     )
     street_primary = "street" in levels_with_rows and "community" not in levels_with_rows
     rule_tag = f"{info.rule_id} " if info else ""
-    rule_rows = RuleRows(table)
+    ops = comparisons(result)
+    rule_rows = RuleRows(table, ops)
     street_frame = unit_layer_frame(
         streets,
         "street_id",
@@ -206,6 +208,7 @@ def coverage_map(
         fill_opacity=0.5 if street_primary else 0.0,
         weight=3.0,
         outline_status=street_primary,
+        ops=ops,
     )
     heads = {
         str(sid): {"s": s_, "value": v, "target": t}
@@ -228,6 +231,7 @@ def coverage_map(
         weight=1.0,
         rule_rows=rule_rows,
         fallback=heads if street_primary else None,
+        ops=ops,
     )
     context = {
         "level_zh": "社区",

@@ -66,6 +66,15 @@ def _figure_writer(
     return write
 
 
+def _map_rule(result: StudyResult) -> str | None:
+    """The rule the study's map shows: R1, else the first failing rule, else the first."""
+    ids = [h.rule_id for h in report_content.headlines(result)]
+    if "R1" in ids or not ids:
+        return "R1" if ids else None
+    failing = report_content.failing_rules(result)
+    return failing[0] if failing else ids[0]
+
+
 def write_study_outputs(
     result: StudyResult,
     out: Path,
@@ -81,9 +90,10 @@ def write_study_outputs(
     rule that judges units, and run_log.txt (the run's log, then any warning the
     writers gave).
     """
+    shown = _map_rule(result)
     writers: Writers = {
         "coverage_map.html": lambda p: maps.save_map(
-            maps.coverage_map(result, basemap=basemap, offline=offline), p
+            maps.coverage_map(result, basemap=basemap, offline=offline, rule_id=shown), p
         ),
     }
     if map_only:

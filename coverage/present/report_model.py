@@ -10,10 +10,9 @@ when a unit at its own level fails. A rule "fails" when its headline is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 
@@ -22,7 +21,7 @@ from ..names import LEVELS
 from .cells import PASS_TEXT, cell, status_text
 from .figures import map_level
 from .report import level_title, rule_sort_key
-from .values import unit_text
+from .values import comparisons, target_for, unit_text
 
 #: How many failing units section 四 lists per rule.
 WORST_UNITS = 5
@@ -125,19 +124,12 @@ class Headline:
 
 # --- headlines and failing rules ----------------------------------------------------------
 
-_COMPARATOR = re.compile(r"目标\s*(>=|≥|>|<=|≤|<|=)")
-_WORDS = {">=": "≥", "<=": "≤"}
 #: Levels a rule can judge units at, smallest first.
 SMALL_FIRST = ("community", "village", "circle", "street", "district")
 
 
 def _rules_in(table: pd.DataFrame) -> list[str]:
     return sorted(dict.fromkeys(table["rule_id"].astype(str)), key=rule_sort_key)
-
-
-def _comparator(reason: Any) -> str:
-    match = _COMPARATOR.search("" if cell(reason) is None else str(reason))
-    return "" if match is None else _WORDS.get(match.group(1), match.group(1))
 
 
 def judged_level(result: StudyResult, rule_id: str, levels: Sequence[str]) -> str:
@@ -157,12 +149,12 @@ def headline(result: StudyResult, rule_id: str) -> Headline:
     if not city.empty:
         row = city.iloc[0]
         unit = row["value_unit"]
-        target = unit_text(row["target"], unit)
+        target = target_for(row["target"], unit, comparisons(result).get(rule_id, "≥"))
         return Headline(
             rule_id=rule_id,
             name_zh=str(first["rule_name_zh"]),
             source=str(cell(first["source"]) or ""),
-            target="—" if target == "—" else f"{_comparator(row['reason_zh'])}{target}",
+            target=target,
             current=unit_text(row["value"], unit),
             status=status_text(row["passed"]),
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..analysis import StudyResult
+from ..io.issues import ACTION_WORDS_ZH, ISSUE_WORDS_ZH
 from ..names import LEVELS
 from .cells import PASS_TEXT, cell, count_text
 from .report_model import (
@@ -25,7 +26,7 @@ from .report_model import (
     headlines,
     judged_level,
 )
-from .values import unit_text
+from .values import shortfall_text, unit_text
 
 if TYPE_CHECKING:
     from ..siting.proposals import SiteSuggestion
@@ -62,7 +63,7 @@ def worst_section(result: StudyResult, heads: Sequence[Headline]) -> Section:
             (
                 str(r["unit_name"]),
                 unit_text(r["value"], r["value_unit"]),
-                unit_text(r["shortfall"], r["shortfall_unit"]),
+                shortfall_text(r["shortfall"], r["shortfall_unit"]),
                 str(cell(r["reason_zh"]) or ""),
             )
             for _, r in shown.iterrows()
@@ -218,22 +219,7 @@ def siting_section(
 
 
 #: Chinese names of the readers' issue kinds (``io.Issue.issue``); others show as written.
-ISSUE_WORDS = {
-    "unclassified": "未分类",
-    "unknown_category": "类别不存在",
-    "bad_value": "数值无效",
-    "dropped": "已剔除",
-    "incomplete_way": "路段不完整",
-    "invalid_geometry": "几何无效（已修复）",
-    "missing_geometry": "缺少几何",
-    "out_of_range": "超出范围",
-    "outside_streets": "不在任何街道内",
-    "street_assigned": "已归入所在街道",
-    "street_type_assumed": "街道类型按默认",
-    "swapped_coordinates": "经纬度颠倒（已更正）",
-    "total_row": "合计行（已跳过）",
-    "unknown_street": "街道不存在",
-}
+ISSUE_WORDS = {**ISSUE_WORDS_ZH, **ACTION_WORDS_ZH}
 
 
 #: The data problems section 六 counts: report key, what it is, columns of its table.

@@ -24,6 +24,7 @@ from . import ledger
 from .atomic import atomic_path
 from .cells import cell, format_sheet, status_text
 from .report import SAMPLE_NOTE_EN, SAMPLE_NOTE_ZH, level_title
+from .values import display_of, value_text
 
 #: Where a candidate came from, in Chinese (the ``origin`` and ``also_from`` values).
 ORIGIN_ZH = {
@@ -208,14 +209,6 @@ def _before_after(
     )
 
 
-def _value_format(value: Any, unit: Any) -> str:
-    """Shares as percentages, whole numbers as integers, anything else to 2 decimals."""
-    if str(unit).startswith("share"):
-        return _SHARE
-    number = cell(value)
-    return "0.00" if isinstance(number, float) and not number.is_integer() else _INT
-
-
 def _write_frame(ws: Any, frame: pd.DataFrame, formats: Mapping[str, str]) -> None:
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
@@ -234,6 +227,14 @@ def _finish(ws: Any) -> None:
     ws.auto_filter.ref = ws.dimensions
 
 
+def _shown(value: Any, unit: Any) -> tuple[Any]:
+    """A rule value as the 台账 writes it: a number in its format, 是/否 for served."""
+    display = display_of(unit)
+    if display.served:
+        return (value_text(value, display),)
+    return (cell(value),)
+
+
 def _changes_sheet(ws: Any, changes: pd.DataFrame) -> None:
     ws.append(list(CHANGE_HEADERS))
     for rec in changes.itertuples(index=False):
@@ -244,17 +245,17 @@ def _changes_sheet(ws: Any, changes: pd.DataFrame) -> None:
                 level_title(str(rec.level)),
                 rec.unit_name,
                 rec.unit_id,
-                cell(rec.value_before),
-                cell(rec.value_after),
-                cell(rec.value_unit),
+                *_shown(rec.value_before, rec.value_unit),
+                *_shown(rec.value_after, rec.value_unit),
+                display_of(rec.value_unit).label,
                 status_text(rec.passed_before),
                 status_text(rec.passed_after),
             ]
         )
-        for column, value in ((6, rec.value_before), (7, rec.value_after)):
-            ws.cell(row=ws.max_row, column=column).number_format = _value_format(
-                value, rec.value_unit
-            )
+        for column in (6, 7):
+            ws.cell(row=ws.max_row, column=column).number_format = display_of(
+                rec.value_unit
+            ).number_format
     if changes.empty:
         ws.append(["—", "建成建议选址后没有规则的结果改变 no rule result changes"])
     _finish(ws)

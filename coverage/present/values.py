@@ -15,9 +15,12 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..rules import Rule
+
+if TYPE_CHECKING:
+    from ..analysis import StudyResult
 from .cells import cell
 
 #: Excel formats (cells stay numbers, so they sort and sum).
@@ -147,20 +150,31 @@ def target_text(target: Any, display: Display, op: str) -> str:
 
 
 def unit_text(value: Any, unit: Any) -> str:
-    """A value, target or shortfall with its unit as text (87.2%, 35.5 ㎡/百户, 5,433 人, 是).
+    """A value or target with its value unit as text (87.2%, 35.5 ㎡/百户, 3 个, 是)."""
+    return value_text(value, display_of(unit))
 
-    ``unit`` is a value unit of the rule table, or a shortfall unit (``residents 人``),
-    whose Chinese part follows the number.
-    """
-    text = "" if cell(unit) is None else str(unit).strip()
-    display = display_of(text)
-    if text in _DISPLAYS or not text or display.share:
-        return value_text(value, display)
+
+def shortfall_text(value: Any, unit: Any) -> str:
+    """A shortfall with the Chinese part of its unit (``residents 人``: 5,433 人)."""
     number = cell(value)
     if number is None:
         return "—"
     if isinstance(number, str):
         return number
-    label = shortfall_label(text)
+    label = shortfall_label(unit)
     amount = f"{number:,.0f}" if float(number).is_integer() else f"{number:,.2f}"
     return f"{amount} {label}" if label else amount
+
+
+def comparisons(result: StudyResult) -> dict[str, str]:
+    """≥ / > / = by rule id: the rules' ``strict``, the indicators' own comparison."""
+    ops = {r.id: comparison_of(r) for r in result.rules}
+    if result.indicators is not None and "comparison" in result.indicators.columns:
+        for iid, op in result.indicators["comparison"].items():
+            ops[str(iid)] = comparison_of(None, None if cell(op) is None else str(op))
+    return ops
+
+
+def target_for(target: Any, unit: Any, op: str) -> str:
+    """目标 with its comparison and unit, as every output writes it (≥90.0%, 有服务)."""
+    return target_text(target, display_of(unit), op)

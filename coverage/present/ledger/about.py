@@ -8,6 +8,7 @@ from ...analysis import StudyResult
 from ...names import LEVELS, RESULT_COLUMNS
 from ..cells import status_text
 from ..report import SAMPLE_NOTE_EN, SAMPLE_NOTE_ZH
+from .summary import lead_and_deadline
 
 #: What each sheet holds, in the order the workbook has them (说明 lists them).
 SHEET_GUIDE = {
@@ -89,8 +90,7 @@ def rule_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
                 first["rule_name_zh"],
                 first["source"],
                 "、".join(levels),
-                rule.lead if rule else "",
-                rule.deadline if rule else "",
+                *lead_and_deadline(result, rule_id),
                 rule.basis if rule else "规划人员填报",
                 first["rule_name_en"],
             ]

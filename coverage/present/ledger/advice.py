@@ -49,7 +49,8 @@ def _r1_needs(result: StudyResult) -> dict[str, list[tuple[str, int, float]]]:
     min_share = float(rule.params.get("min_share", 1.0))
     res = result.residents
     keys = res["community_id"].astype(str).to_numpy()
-    weight = pd.Series(res["population"].to_numpy(dtype=float))
+    # whom R1 counts (its ``population``: all residents, or the 60+ ...)
+    weight = pd.Series(res[str(rule.params.get("population", "population"))].to_numpy(dtype=float))
     total = weight.groupby(keys).sum()
     out: dict[str, list[tuple[str, int, float]]] = {}
     for need in needs_of(rule.params, result.study.walk):

@@ -17,9 +17,8 @@ import pandas as pd
 
 from ...analysis import StudyResult
 from ...names import LEVELS
-from ...rules import Rule
 from ..cells import status_text
-from ..values import comparison_of, display_of, shortfall_format, target_text
+from ..values import comparisons, display_of, shortfall_format, target_text
 from .sheet import Formatted, Group
 
 
@@ -109,14 +108,16 @@ def level_sheet(result: StudyResult, level: str, rule_order: list[str]) -> Level
         headers.append("常住人口（人）")
     key_columns = len(headers)
     groups: list[Group] = [Group(LEVELS.get(level, level), 1, key_columns)]
-    rules: dict[str, Rule] = {r.id: r for r in result.rules}
+    ops = comparisons(result)
     by_rule = {str(k): v.set_index("unit_id") for k, v in rows.groupby("rule_id", sort=False)}
     blocks: list[list[list[Any]]] = []
     for rule_id in [r for r in rule_order if r in by_rule]:
         sub = by_rule[rule_id].reindex(names.index)
         first = by_rule[rule_id].iloc[0]
-        display = display_of(first["value_unit"])
-        op = comparison_of(rules.get(rule_id))
+        # a unit not evaluated has no unit: the rule's first stated one names the column
+        stated = by_rule[rule_id]["value_unit"].dropna()
+        display = display_of(stated.iloc[0] if len(stated) else None)
+        op = ops.get(rule_id, "≥")
         targets = pd.to_numeric(sub["target"], errors="coerce").dropna().unique()
         one_target = len(targets) <= 1
         title = f"{rule_id} {first['rule_name_zh']}"

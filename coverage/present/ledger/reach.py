@@ -25,11 +25,13 @@ OTHER_MINUTES = 15
 def reach_sheet(result: StudyResult) -> tuple[list[str], list[Group], list[list[Any]], int]:
     """Headers, groups, rows and key-column count of 社区×业态."""
     res = result.residents
-    weight = res["population"].to_numpy(dtype=float)
+    r1 = next((r for r in result.rules if r.id == "R1" and r.kind == "walk_access_needs"), None)
+    # shares of whom R1 counts (its ``population``), so 全部基本需求 is R1's own value
+    who = str(r1.params.get("population", "population")) if r1 is not None else "population"
+    weight = res[who].to_numpy(dtype=float)
     dist = result.distances.reindex(res.index)
     columns: list[tuple[str, np.ndarray]] = []
     needs_cats: set[str] = set()
-    r1 = next((r for r in result.rules if r.id == "R1" and r.kind == "walk_access_needs"), None)
     need_count = 0
     if r1 is not None:
         needs = needs_of(r1.params, result.study.walk)
@@ -70,13 +72,16 @@ def reach_sheet(result: StudyResult) -> tuple[list[str], list[Group], list[list[
     headers += [title for title, _ in columns]
     frame = pd.DataFrame({i: ok * weight for i, (_, ok) in enumerate(columns)})
     frame["_w"] = weight
+    frame["_people"] = res["population"].to_numpy(dtype=float)
     sums = frame.groupby(keys).sum()
     totals = sums["_w"].to_dict()
+    people = sums["_people"].to_dict()
     rows: list[list[Any]] = []
     for n, rec in enumerate(communities.itertuples(index=False), start=1):
         cid = str(rec.community_id)
         total = float(totals.get(cid, 0.0))
-        row: list[Any] = [n, rec.street_name, rec.community_name, cid, Formatted(total, "#,##0")]
+        residents = Formatted(float(people.get(cid, 0.0)), "#,##0")
+        row: list[Any] = [n, rec.street_name, rec.community_name, cid, residents]
         for i in range(len(columns)):
             share = float(sums[i].get(cid, 0.0)) / total if total > 0 else None
             row.append(Formatted(share, PERCENT))

@@ -9,39 +9,14 @@ boundary readers repaired or assumed, each with the file and row it came from.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from ...analysis import StudyResult
-
-#: What each reader action means, for a planner.
-ACTIONS_ZH = {
-    "dropped": "已剔除",
-    "not_included": "未计入",
-    "repaired": "已修复",
-    "corrected": "已更正",
-    "value_cleared": "已清空该值",
-    "merged": "已合并",
-    "assigned": "已指定",
-    "kept": "保留",
-}
-
-#: What each kind of problem is called (the machine key stays in its own column).
-ISSUES_ZH = {
-    "unclassified": "未能分类",
-    "duplicate": "重复设施",
-    "outside_study_area": "位于研究区外",
-    "unsnapped": "距步行路网过远",
-    "invalid_geometry": "几何无效",
-    "empty_geometry": "几何为空",
-    "missing_coordinates": "缺少坐标",
-    "bad_coordinates": "坐标无效",
-    "duplicate_id": "编号重复",
-    "total_row": "合计行",
-    "overlap": "边界重叠",
-}
+from ...io.issues import ACTION_WORDS_ZH, ISSUE_WORDS_ZH
 
 READ_REPORT_COLUMNS = (
     "序号",
@@ -69,18 +44,31 @@ _ISSUE_COLUMNS = {
 _STEM_ROW = re.compile(r"^(?P<stem>.+)-(?P<row>\d+)$")
 
 
+def _stem(path: Path) -> str:
+    """The prefix the readers give ids of ``path`` (``<stem>-<row>``; .osm.pbf counts whole)."""
+    name = path.name
+    for suffix in (".osm.pbf", ".osm.bz2"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
 def _origin(facility_id: str, result: StudyResult) -> tuple[str, Any]:
-    """The source file and row of a facility id (``<file stem>-<row>`` or ``osm-n123``)."""
-    files = [src.path for src in result.study.facilities]
+    """The source file and row of a facility id (``<file stem>-<row>`` or ``osm-n123``).
+
+    Only ids the readers made themselves are traced; an id from the planner's own
+    id column names no file (blank), rather than a guessed one.
+    """
+    sources = [src for src in result.study.facilities if "facility_id" not in src.columns]
     if facility_id.startswith(("osm-n", "osm-w")):
-        osm = [p.name for p in files if p.suffix.lower() in (".osm", ".pbf", ".xml")]
+        osm = [s.path.name for s in sources if s.kind == "osm"]
         kind = "node" if facility_id.startswith("osm-n") else "way"
         return (osm[0] if len(osm) == 1 else "OSM"), f"{kind} {facility_id[5:]}"
     match = _STEM_ROW.match(facility_id)
     if match:
-        for path in files:
-            if path.stem == match.group("stem") or path.stem.startswith(match.group("stem")):
-                return path.name, int(match.group("row"))
+        found = [s.path.name for s in sources if _stem(s.path) == match.group("stem")]
+        if len(found) == 1:
+            return found[0], int(match.group("row"))
     return "", None
 
 
@@ -166,9 +154,9 @@ def read_report(result: StudyResult) -> pd.DataFrame:
             "行号": out["行号"].astype("string"),
             "编号": out["编号"],
             "名称": out["名称"],
-            "问题": issue.map(lambda v: ISSUES_ZH.get(str(v), v)),
+            "问题": issue.map(lambda v: ISSUE_WORDS_ZH.get(str(v), v)),
             "问题代码 issue": issue,
-            "处理": action.map(lambda v: ACTIONS_ZH.get(str(v), v)),
+            "处理": action.map(lambda v: ACTION_WORDS_ZH.get(str(v), v)),
             "说明 detail": out["detail"],
         }
     )

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from ...analysis import StudyResult
-from ...rules import Rule
 from ..cells import status_text
-from ..values import comparison_of, display_of, shortfall_format, target_text
+from ..report_model import headline
+from ..values import comparisons, display_of, shortfall_format, target_text
 from .sheet import Formatted
 
 HEADERS = (
@@ -36,45 +36,55 @@ HEADERS = (
 _YEAR = re.compile(r"到\s*(\d{4})\s*年")
 
 
-def headline_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Each rule's headline row: its city row, else its highest level's first row."""
-    order = {"city": 0, "district": 1, "street": 2, "village": 3, "circle": 4, "community": 5}
-    ranked = table.assign(_rank=table["level"].map(order).fillna(9))
-    return (
-        ranked.sort_values("_rank", kind="stable").drop_duplicates("rule_id").drop(columns="_rank")
-    )
+def lead_and_deadline(result: StudyResult, rule_id: str) -> tuple[str, str]:
+    """责任单位 and 完成时限 of a target: the rule file's, or the indicator table's."""
+    rule = next((r for r in result.rules if r.id == rule_id), None)
+    if rule is not None:
+        return rule.lead, rule.deadline
+    indicators = result.indicators
+    if indicators is None or rule_id not in indicators.index:
+        return "", ""
+    rec = indicators.loc[rule_id]
+    found = _YEAR.search(_text(rec.get("note")))
+    return _text(rec.get("responsible")), f"{found.group(1)}年" if found else ""
 
 
 def summary_rows(result: StudyResult, rule_order: list[str]) -> list[list[Any]]:
-    """The rows of 指标汇总, in ``rule_order``."""
-    heads = headline_rows(result.rule_results).set_index("rule_id")
-    rules: dict[str, Rule] = {r.id: r for r in result.rules}
-    indicators = result.indicators
+    """The rows of 指标汇总, in ``rule_order``.
+
+    A rule's headline is its city (市) row; a rule without one (a hand-made table,
+    a planner's rule judged at one level only) reads as the report's headline does:
+    its units passing per level, 未达标 when any unit of its own level fails.
+    """
+    table = result.rule_results
+    city = table[table["level"] == "city"].drop_duplicates("rule_id").set_index("rule_id")
+    ops = comparisons(result)
     rows: list[list[Any]] = []
-    for n, rule_id in enumerate([r for r in rule_order if r in heads.index], start=1):
-        row = heads.loc[rule_id]
-        rule = rules.get(rule_id)
-        op, lead, deadline = None, "", ""
-        if rule is not None:
-            lead, deadline = rule.lead, rule.deadline
-        elif indicators is not None and rule_id in indicators.index:
-            rec = indicators.loc[rule_id]
-            op = _text(rec.get("comparison"))
-            lead = _text(rec.get("responsible"))
-            found = _YEAR.search(_text(rec.get("note")))
-            deadline = f"{found.group(1)}年" if found else ""
-        display = display_of(row["value_unit"])
-        rows.append(
-            [
-                n,
-                rule_id,
-                row["rule_name_zh"],
-                row["source"],
-                target_text(row["target"], display, comparison_of(rule, op)),
+    present = set(table["rule_id"].astype(str))
+    for n, rule_id in enumerate([r for r in rule_order if r in present], start=1):
+        lead, deadline = lead_and_deadline(result, rule_id)
+        first: Any
+        if rule_id not in city.index:
+            head = headline(result, rule_id)
+            cells: list[Any] = [head.target, head.current, None, head.status, ""]
+            first = table[table["rule_id"].astype(str) == rule_id].iloc[0]
+        else:
+            first = row = city.loc[rule_id]
+            display = display_of(row["value_unit"])
+            cells = [
+                target_text(row["target"], display, ops.get(rule_id, "≥")),
                 Formatted(row["value"], display.number_format),
                 Formatted(row["shortfall"], shortfall_format(row["shortfall_unit"])),
                 status_text(row["passed"]),
                 row["reason_zh"],
+            ]
+        rows.append(
+            [
+                n,
+                rule_id,
+                first["rule_name_zh"],
+                first["source"],
+                *cells,
                 lead,
                 deadline,
                 result.study.data_date,
