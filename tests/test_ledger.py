@@ -187,7 +187,12 @@ def test_facility_list_names_how_each_was_classified_and_its_duplicates(
     lon, lat = result.facilities.geometry.to_crs(4326).iloc[0].coords[0]
     assert row["经度"] == pytest.approx(lon, abs=1e-6)
     assert row["纬度"] == pytest.approx(lat, abs=1e-6)
-    assert row["来源文件"] == "facilities_amap.csv" or row["来源文件"] == "sample_city.osm"
+    # the file each facility came from, by the id the reader gave it
+    for fid, listed in rows.items():
+        expected = "sample_city.osm" if str(fid).startswith("osm-") else "facilities_amap.csv"
+        assert listed["来源文件"] == expected, fid
+        if expected == "facilities_amap.csv":
+            assert listed["行号"] == int(str(fid).rsplit("-", 1)[1])
 
 
 def test_community_by_category_shares_match_the_distances(
@@ -279,3 +284,21 @@ def test_printed_workbook_keeps_every_sheet_one_page_wide(
             assert word in body, f"page {n} ({sheet}) lacks the column {label!r}"
         assert f"第{n}页，共{len(pages)}页" in body
     assert set(seen) == titles
+
+
+def test_every_issue_a_reader_reports_has_chinese_words() -> None:
+    import ast
+
+    from facility_coverage.io.issues import ACTION_WORDS_ZH, ISSUE_WORDS_ZH
+
+    package = Path(analysis.__file__).parent
+    codes: dict[int, set[str]] = {3: set(), 4: set()}
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Issue":
+                for k in codes:
+                    if len(node.args) > k and isinstance(node.args[k], ast.Constant):
+                        codes[k].add(str(node.args[k].value))
+    assert codes[3] and codes[4]
+    assert codes[3] <= set(ISSUE_WORDS_ZH), codes[3] - set(ISSUE_WORDS_ZH)
+    assert codes[4] <= set(ACTION_WORDS_ZH), codes[4] - set(ACTION_WORDS_ZH)

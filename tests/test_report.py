@@ -152,6 +152,8 @@ def test_xlsx_ledger(result: StudyResult, tmp_path: Path) -> None:
     assert list(summary) == ["R1", "R2", "R3", "R7", "R10"]  # natural order, not R1, R10, R2
     assert summary["R1"][5:8] == (1, 99, "未达标")
     assert summary["R10"][7] == "未评估"
+    # R2 has no city row here: it reads as the report's headline, its 街道 passing
+    assert summary["R2"][5] == "街道 1/2 达标" and summary["R2"][7] == "未达标"
     streets = {r[3]: r for r in wb["街道"].iter_rows(min_row=3, values_only=True)}
     header = [c.value for c in wb["街道"][2]]
     status = [i for i, h in enumerate(header) if h == "是否达标"]
