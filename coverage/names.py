@@ -72,4 +72,9 @@ ATTRIBUTE_NAMES_ZH: Final = {
     "childcare_places": "托位数",
     "inclusive_nursing_beds": "普惠护理型床位数",
     "nursery_class_places": "托班托位数",
+    "comprehensive": "是否综合性",
+    "inclusive": "是否普惠",
+    "demonstration": "是否示范",
+    "provincial_inclusive": "省级普惠性",
+    "provincial_demonstration": "省级示范性",
 }

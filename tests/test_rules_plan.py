@@ -335,7 +335,7 @@ def test_r2_counts_by_attribute_then_by_name_and_keeps_other_centres_out(
     assert pd.isna(s2.passed) and "镇单独报告" in s2.reason_zh
     assert "乙镇区域性养老服务中心" in s2.reason_zh
     how = qualifying_facilities(_shipped("R2")[0], inputs).set_index("facility_id")
-    assert not how.loc["E1", "counts"] and how.loc["E2", "how"].startswith("by name")
+    assert not how.loc["E1", "counts"] and how.loc["E2", "how"].startswith("仅按名称")
 
 
 def test_r2_attribute_overrides_the_name(inputs: RuleInputs) -> None:

@@ -13,7 +13,7 @@ import shapely
 
 if TYPE_CHECKING:
     from .model import Rule
-from ..names import LEVELS
+from ..names import ATTRIBUTE_NAMES_ZH, LEVELS
 from .inputs import (
     Row,
     RuleInputs,
@@ -221,18 +221,20 @@ def qualifying_facilities(rule: Rule, inp: RuleInputs) -> pd.DataFrame:
     for fid in fac.index:
         flag = flags[fid]
         if proposed[fid]:
-            counts, how = True, "proposed site 建议选址"
+            counts, how = True, "建议选址 proposed site"
         elif not attr:
-            counts, how = not excluded[fid], "category" if not excluded[fid] else "excluded by name"
+            counts = not excluded[fid]
+            how = "按类别计入 category" if counts else "名称排除 excluded by name"
         elif flag is pd.NA:
             if excluded[fid]:
-                counts, how = False, "excluded by name 名称排除"
+                counts, how = False, "名称排除 excluded by name"
             elif keyword[fid] or not p["name_keywords"]:
-                counts, how = True, "by name only 仅按名称"
+                counts, how = True, "仅按名称 by name only"
             else:
-                counts, how = False, "no attribute, name does not say 无属性且名称不符"
+                counts, how = False, "无属性且名称不符 no attribute, name does not say"
         else:
-            counts, how = bool(flag), f"attribute {attr} 属性"
+            word = ATTRIBUTE_NAMES_ZH.get(attr, attr)
+            counts, how = bool(flag), f"按属性“{word}” attribute {attr}"
         rows.append({"facility_id": str(fid), "name": names[fid], "counts": counts, "how": how})
     return pd.DataFrame(rows, columns=["facility_id", "name", "counts", "how"])
 
