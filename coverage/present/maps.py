@@ -84,6 +84,10 @@ MAX_GAP_POINTS = 20_000
 #: (``map_layers.road_layer``), this many edges of them: the HTML would be too heavy.
 MAX_ROAD_EDGES = 60_000
 
+#: Maps of more 社区 than this start with the layer panel collapsed (planner choice:
+#: at city size the open panel would take a third of the view).
+COLLAPSE_LAYERS_ABOVE = 100
+
 #: Facility layers with more facilities than this cluster at low zoom (markercluster).
 CLUSTER_ABOVE = 100
 
@@ -411,8 +415,10 @@ def coverage_map(
             legend_html(result, info, colours, thresholds, names, sites=has_sites, notes=notes),
         )
     )
-    # The site map starts with the layer panel collapsed (its map is the point).
-    folium.LayerControl(collapsed=has_sites, position="topright").add_to(m)
+    # The site map starts with the layer panel collapsed (its map is the point), and so
+    # does a city-size map, whose study area needs the room (the panel opens on hover).
+    collapsed = has_sites or len(result.communities) > COLLAPSE_LAYERS_ABOVE
+    folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
     m.add_child(FitBounds([[miny, minx], [maxy, maxx]]))
     return m
 
