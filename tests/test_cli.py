@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -218,3 +219,31 @@ def test_out_naming_a_file_is_refused_before_any_work(
     assert "reading inputs" not in err  # refused before the study ran
     assert target.read_bytes() == b"not a folder"
     assert {p.name for p in tmp_path.iterdir()} == {"results.xlsx"}
+
+
+def test_communities_without_names_run_every_output_with_their_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a 社区 layer without its name column, as planners get them: the codes stand in
+    folder = sample.sample_study_path().parent
+    boundaries = folder.parent / "boundaries"
+    nameless = gpd.read_file(boundaries / "communities.gpkg").drop(columns="社区名称")
+    nameless.to_file(tmp_path / "communities.gpkg", driver="GPKG")
+    text = sample.sample_study_path().read_text(encoding="utf-8")
+    text = text.replace('path = "../boundaries/communities.gpkg"', 'path = "COMMUNITIES"')
+    text = text.replace(' community_name = "社区名称",', "")
+    text = text.replace('path = "../', f'path = "{boundaries.parent.as_posix()}/')
+    text = re.sub(r'path = "(\w+\.(csv|osm))"', rf'path = "{folder.as_posix()}/\1"', text)
+    text = text.replace("COMMUNITIES", (tmp_path / "communities.gpkg").as_posix())
+    study = tmp_path / "study.toml"
+    study.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["analyze", "--config", str(study), "--out", str(out), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert {p.name for p in out.iterdir()} >= OUTPUTS
+    codes = set(nameless["社区代码"].astype(str))
+    ws = openpyxl.load_workbook(out / "results.xlsx", read_only=True)["社区"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert {r[4] for r in rows} == codes == {r[5] for r in rows}  # 社区名称 is the code
+    log = (out / "run_log.txt").read_text(encoding="utf-8")
+    assert "22 社区 (community) boundaries without a name (no name column)" in log

@@ -153,6 +153,17 @@ def read_boundaries(
     if absent:
         logger.info("%s: no column for %s (left empty)", p, absent)
     check_ids(out[id_field], path=p, column=mapping[id_field], what=what)
+    nameless = out[f"{unit}_name"].isna()
+    if nameless.any():
+        # names are optional: a unit's code stands in, so every output can label it
+        out.loc[nameless, f"{unit}_name"] = out.loc[nameless, id_field]
+        why = "no name column" if f"{unit}_name" not in mapping else "empty names"
+        msg = (
+            f"{p.name}: {int(nameless.sum())} {what} without a name ({why}); their code "
+            "stands in as the name / 名称缺失，以代码代替"
+        )
+        logger.warning(msg)
+        notes.append(msg)
     type_issues: list[Issue] = []
     if unit == "street":
         out["street_type"], type_issues, type_notes = street_types(
