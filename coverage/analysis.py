@@ -351,7 +351,9 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             max_snap_distance=study.walk.max_snap_distance_m,
         )
     distances = found.distance_m.reindex(columns=table.keys, fill_value=np.inf)
-    nearest = found.facility_id.reindex(columns=table.keys)
+    # None, as design.md says, where nothing is within reach (or no facility of the kind)
+    nearest = found.facility_id.reindex(columns=table.keys).astype(object)
+    nearest = nearest.where(nearest.notna(), None)
 
     step("rules")
     inputs = rules.RuleInputs(

@@ -379,7 +379,7 @@ def nearest_facility_by_category(
     columns = pd.Index(inp.categories, name="category")
     return NearestFacilities(
         distance_m=pd.DataFrame(dist, index=inp.res_index, columns=columns),
-        facility_id=pd.DataFrame(ids, index=inp.res_index, columns=columns),
+        facility_id=pd.DataFrame(ids, index=inp.res_index, columns=columns, dtype=object),
         unsnapped=inp.unsnapped,
         resident_snap=inp.rsnap,
         facility_snap=inp.fsnap,

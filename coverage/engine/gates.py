@@ -537,7 +537,7 @@ def distances_through_gates(
     frames = [u for u in unsnapped if len(u)]
     return GateDistances(
         distance_m=pd.DataFrame(dist, index=index, columns=columns),
-        facility_id=pd.DataFrame(fid, index=index, columns=columns),
+        facility_id=pd.DataFrame(fid, index=index, columns=columns, dtype=object),
         gate_id=pd.DataFrame(gid, index=index, columns=columns),
         unsnapped=(pd.concat(frames, ignore_index=True) if frames else outside.unsnapped.iloc[:0]),
         report=report,
