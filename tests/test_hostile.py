@@ -619,7 +619,7 @@ def test_excel_title_row_above_the_header(tmp_path, categories, caplog):
     ws.merge_cells("A1:D1")
     ws.append(["名称", "经度", "纬度", "类型"])
     ws.append(["和平便利店", 120.88, 32.0, "购物服务;便民商店/便利店"])
-    ws.append(["仁济大药房", "东经120度", 32.0, "医疗保健服务;医药保健销售店;药房"])
+    ws.append(["仁济大药房", "东经约120度", 32.0, "医疗保健服务;医药保健销售店;药房"])
     path = tmp_path / "清单.xlsx"
     wb.save(path)
     with caplog.at_level(logging.INFO, logger="facility_coverage"):
@@ -735,7 +735,7 @@ def test_non_numeric_coordinates_reported(tmp_path, categories):
         {
             "编号": ["A", "B"],
             "名称": ["便利店甲", "便利店乙"],
-            "经度": ["120.88", "东经120度"],
+            "经度": ["120.88", "东经约120度"],
             "纬度": ["32.0", "32"],
         }
     )
@@ -747,7 +747,7 @@ def test_non_numeric_coordinates_reported(tmp_path, categories):
     assert read.report[["row", "id", "issue", "action"]].to_numpy().tolist() == [
         [3, "B", "non_numeric_coordinates", "dropped"]
     ]
-    assert "'东经120度'" in read.report["detail"].iloc[0]
+    assert "'东经约120度'" in read.report["detail"].iloc[0]
 
 
 def test_swapped_lon_lat_corrected_and_reported(tmp_path, categories):
@@ -1090,3 +1090,42 @@ def test_property_polygons_come_back_valid_with_area_kept(rings):
             assert got.area == pytest.approx(p.area, rel=1e-9, abs=1e-6)
         else:
             assert f"C{i}" in repaired
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        ("120.8915°E", "31.9935°N"),
+        ("E120.8915", "N31.9935"),
+        ("120°53'29.4\"E", "31°59'36.6\"N"),
+        ("东经120度53分29.4秒", "北纬31度59分36.6秒"),
+        ("120°53′29.4″E", "31°59′36.6″N"),
+    ],
+)
+def test_coordinates_in_degrees_are_read(tmp_path, categories, lon, lat):
+    # 120°53'29.4" = 120 + 53/60 + 29.4/3600 = 120.8915; 31°59'36.6" = 31.9935
+    frame = pd.DataFrame({"名称": ["惠民便利店"], "经度": [lon], "纬度": [lat]})
+    read = read_facilities(
+        _csv(tmp_path, "f.csv", frame),
+        kind="table",
+        crs="WGS84",
+        working_crs="EPSG:4549",
+        categories=categories,
+    )
+    assert len(read.facilities) == 1 and read.report.empty
+    expected = gpd.GeoSeries(gpd.points_from_xy([120.8915], [31.9935]), crs=4326).to_crs(4549)
+    assert read.facilities.geometry.iloc[0].distance(expected.iloc[0]) < 0.01
+
+
+def test_a_list_whose_every_row_drops_is_an_error_that_shows_the_rows(tmp_path, categories):
+    frame = pd.DataFrame(
+        {"名称": ["甲便利店", "乙药店"], "经度": ["约120.9", "？"], "纬度": ["32.0", "32.0"]}
+    )
+    with pytest.raises(InputError, match=r"none of the 2 rows .*row 2: .*decimal degrees"):
+        read_facilities(
+            _csv(tmp_path, "f.csv", frame),
+            kind="table",
+            crs="WGS84",
+            working_crs="EPSG:4549",
+            categories=categories,
+        )

@@ -416,6 +416,14 @@ def facilities_from_table(
     except InputError as exc:
         raise InputError(f"{exc}{sheet_hint(path, sheet)}") from None
     lon, lat, ok = parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
+    if len(ok) and not ok.any():
+        # not a few bad rows: the whole column is in a form the reader does not take
+        shown = "; ".join(f"row {i.row}: {i.detail}" for i in issues[:3])
+        raise InputError(
+            f"{path}: none of the {len(ok)} rows has coordinates the reader can use "
+            f"({shown}). Check the 经度/纬度 columns (or the columns mapping in the study "
+            "file) / 所有行的坐标都无法读取，请检查经纬度列。"
+        )
     geometry = points_from_coordinates(
         lon,
         lat,

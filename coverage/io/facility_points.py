@@ -22,7 +22,7 @@ from ..errors import CRSError
 from .crs_sniff import sniff_crs_hint
 from .issues import Issue
 from .layers import CrsLike, clean_str
-from .validate import parse_number, require_fields
+from .validate import parse_degrees, require_fields
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +61,28 @@ def parse_coordinate_cells(
     names: pd.Series,
     issues: list[Issue],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numbers from the coordinate cells; rows with blanks or text are reported and masked."""
+    """Numbers from the coordinate cells; rows with blanks or text are reported and masked.
+
+    Decimal degrees, and degrees with °/′/″ (or 度/分/秒) and a hemisphere letter
+    (``validate.parse_degrees``), are read.
+    """
     n = len(lon_raw)
     lon = np.full(n, np.nan)
     lat = np.full(n, np.nan)
     ok = np.ones(n, dtype=bool)
     for k, (a, b) in enumerate(zip(lon_raw, lat_raw, strict=True)):
         try:
-            x, y = parse_number(a), parse_number(b)
+            x, y = parse_degrees(a), parse_degrees(b)
         except ValueError:
             x = y = None
             kind = "non_numeric_coordinates"
+            advice = (
+                "write them as decimal degrees (120.92) or degrees-minutes-seconds "
+                "(120°55'12.3\"E) / 请写成十进制度或度分秒"
+            )
         else:
             kind = "missing_coordinates"
+            advice = "fill them in / 请填写坐标"
         if x is None or y is None:
             ok[k] = False
             issues.append(
@@ -83,7 +92,7 @@ def parse_coordinate_cells(
                     names.iloc[k],
                     kind,
                     "dropped",
-                    f"coordinates ({a!r}, {b!r}) are not two numbers; fill them in",
+                    f"coordinates ({a!r}, {b!r}) are not two numbers; {advice}",
                 )
             )
             continue

@@ -135,6 +135,8 @@ ISSUE_WORDS_ZH: Final = {
     "duplicate": "重复设施",
     "outside_study_area": "位于研究区外",
     "unsnapped": "距步行路网过远",
+    "non_numeric_coordinates": "坐标无法读取",
+    "missing_coordinates": "缺少坐标",
 }
 
 #: What a reader did about it (Chinese).

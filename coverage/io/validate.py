@@ -415,6 +415,50 @@ def parse_number(value: object) -> float | None:
     return f
 
 
+_DEGREES = re.compile(
+    r"^(?P<pre>[NSEW])?\s*(?P<d>\d+(?:\.\d+)?)\s*(?:°|度)?\s*"
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:'|分))?\s*"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:\"|秒))?\s*(?P<post>[NSEW])?$"
+)
+_HEMISPHERE = {"东经": "E", "西经": "W", "北纬": "N", "南纬": "S"}
+
+
+def parse_degrees(value: object) -> float | None:
+    r"""A coordinate written in degrees: ``120.92°E``, ``E120.92``, ``120°55'12.3"E``, 东经120度55分.
+
+    Degrees, minutes and seconds (°, ′ or ', ″ or ", or 度/分/秒) with an optional
+    hemisphere letter before or after (W and S are negative); a plain number passes
+    through ``parse_number``. Blank is None.
+
+    Raises
+    ------
+    ValueError
+        When the cell is neither (minutes or seconds of 60 or more, two hemispheres).
+
+    >>> round(parse_degrees("120°55'12.3\"E"), 6)
+    120.920083
+    >>> parse_degrees("北纬31.98度")
+    31.98
+    """
+    try:
+        return parse_number(value)
+    except ValueError:
+        pass
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    # NFKC writes ″ as two primes; read primes and doubled apostrophes as ' and "
+    text = text.replace("′′", '"').replace("′", "'").replace("''", '"')
+    for words, letter in _HEMISPHERE.items():
+        text = text.replace(words, letter)
+    match = _DEGREES.match(text.replace(" ", ""))
+    if match is None or (match["pre"] and match["post"]):
+        raise ValueError(value)
+    minutes, seconds = float(match["m"] or 0), float(match["s"] or 0)
+    if minutes >= 60 or seconds >= 60:
+        raise ValueError(value)
+    degrees = float(match["d"]) + minutes / 60 + seconds / 3600
+    return -degrees if (match["pre"] or match["post"]) in ("W", "S") else degrees
+
+
 def parse_non_negative(value: object) -> float | None:
     """``parse_number`` that also refuses negative numbers (areas, beds, places).
 
