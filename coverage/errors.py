@@ -33,3 +33,13 @@ class NetworkError(FacilityCoverageError, RuntimeError):
 
 class SolverError(FacilityCoverageError, RuntimeError):
     """An optimisation could not be solved as asked (infeasible, solver failure)."""
+
+
+def unreadable_osm(path: object, exc: Exception) -> InputError:
+    """The error for an OSM file osmium cannot read to the end, with what to do about it."""
+    return InputError(
+        f"{path}: cannot read the OSM file ({exc}). It is probably cut short or damaged (an "
+        "interrupted download or copy): download or export it again (e.g. a Geofabrik "
+        "extract, or File > Save in JOSM), and check the new file with `osmium fileinfo -e "
+        "FILE`, which reads it to the end / OSM 文件不完整或已损坏，请重新下载或导出。"
+    )

@@ -1129,3 +1129,14 @@ def test_a_list_whose_every_row_drops_is_an_error_that_shows_the_rows(tmp_path, 
             working_crs="EPSG:4549",
             categories=categories,
         )
+
+
+def test_a_truncated_osm_file_says_how_to_get_a_whole_one(tmp_path, categories):
+    whole = (Path(__file__).parents[1] / "data" / "sample" / "sample_city.osm").read_bytes()
+    cut = tmp_path / "cut.osm"
+    cut.write_bytes(whole[: len(whole) // 3])  # an interrupted download
+    fix = r"cut\.osm: cannot read the OSM file .*download or export it again"
+    with pytest.raises(InputError, match=fix):
+        walk_network_from_osm_file(cut, crs=WORKING)
+    with pytest.raises(InputError, match=fix):
+        read_facilities(cut, kind="osm", working_crs=WORKING, categories=categories)

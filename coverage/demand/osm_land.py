@@ -37,7 +37,7 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from ..errors import InputError
+from ..errors import unreadable_osm
 from ..io.layers import existing_file, metric_crs, osm_processor
 from ..network.model import WalkNetwork
 
@@ -174,7 +174,7 @@ def read_land_from_osm(
                 ref = ("w" if obj.from_way() else "r") + str(obj.orig_id())
                 areas.append((kind, ref, bytes.fromhex(wkb)))
     except RuntimeError as exc:
-        raise InputError(f"{p}: cannot read the OSM file ({exc}).") from exc
+        raise unreadable_osm(p, exc) from exc
     if failed:
         logger.warning(
             "%s: %d water or park outlines could not be assembled and were skipped", p, failed

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from ..config import Study, is_osm_file
-from ..errors import CRSError, InputError
+from ..errors import CRSError, InputError, unreadable_osm
 from ..io.layers import CrsLike, existing_file, metric_crs, osm_processor, read_vector, to_working
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def read_compounds_and_gates_from_osm(
                 ref = ("w" if obj.from_way() else "r") + str(obj.orig_id())
                 comp_rows.append((ref, name or None, bytes.fromhex(wkb)))
     except RuntimeError as exc:
-        raise InputError(f"{p}: cannot read the OSM file ({exc}).") from exc
+        raise unreadable_osm(p, exc) from exc
     if failed:
         logger.warning(
             "%s: %d landuse=residential outlines could not be assembled and were skipped",

@@ -27,7 +27,7 @@ from ..categories import (
     normalise_typecode,
     osm_tag_keys,
 )
-from ..errors import InputError
+from ..errors import InputError, unreadable_osm
 from .facility_points import coordinate_cells, parse_coordinate_cells, points_from_coordinates
 from .issues import Issue, issues_frame
 from .layers import (
@@ -562,7 +562,7 @@ def facilities_from_osm(
     except InputError:
         raise
     except RuntimeError as exc:
-        raise InputError(f"{path}: cannot read the OSM file ({exc}).") from exc
+        raise unreadable_osm(path, exc) from exc
     wgs = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(working)
     arr = wgs.to_numpy()
     poly = shapely.get_type_id(arr) == 3

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from ..categories import CategoryTable
-from ..errors import InputError
+from ..errors import unreadable_osm
 from . import facilities
 from .column_aliases import COMMUNITY_ALIASES as COMMUNITY_ALIASES
 from .column_aliases import COMMUNITY_TABLE_ALIASES as COMMUNITY_TABLE_ALIASES
@@ -366,7 +366,7 @@ def read_buildings_from_osm(
                 )
             )
     except RuntimeError as exc:
-        raise InputError(f"{p}: cannot read the OSM file ({exc}).") from exc
+        raise unreadable_osm(p, exc) from exc
     if failed:
         logger.warning(
             "%s: %d building outlines could not be assembled and were skipped", p, failed

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
-from ..errors import InputError, NetworkError
+from ..errors import InputError, NetworkError, unreadable_osm
 from .build import walk_network_from_arrays
 from .cache import cached_network
 from .model import NetworkReport, WalkNetwork, projected_crs
@@ -195,7 +195,7 @@ def read_osm_walk_edges(
             lats.extend(w_lat)
             way_lengths.extend(w_runs)
     except RuntimeError as exc:  # osmium raises RuntimeError on unreadable files
-        raise InputError(f"cannot read OSM file {str(path)!r}: {exc}") from exc
+        raise unreadable_osm(path, exc) from exc
     if not refs:
         where = "" if bbox is None else " inside the clip polygon"
         raise NetworkError(
