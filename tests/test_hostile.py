@@ -1140,3 +1140,18 @@ def test_a_truncated_osm_file_says_how_to_get_a_whole_one(tmp_path, categories):
         walk_network_from_osm_file(cut, crs=WORKING)
     with pytest.raises(InputError, match=fix):
         read_facilities(cut, kind="osm", working_crs=WORKING, categories=categories)
+
+
+def test_a_prj_of_another_zone_is_refused_with_the_candidates(tmp_path):
+    # EPSG:4528 (zone 40, eastings 40xxxxxx) declared over EPSG:4549's six-digit eastings
+    streets = gpd.read_file(Path(__file__).parents[1] / "data" / "boundaries" / "streets.gpkg")
+    assert streets.crs.to_epsg() == 4549
+    wrong = tmp_path / "streets.gpkg"
+    streets.set_crs(4528, allow_override=True).to_file(wrong, driver="GPKG")
+    with pytest.raises(
+        CRSError, match=r"declared in CGCS2000 / 3-degree Gauss-Kruger zone 40"
+    ) as err:
+        read_boundaries(wrong, level="street", working_crs=WORKING)
+    message = str(err.value)
+    assert "cannot be projected" in message and "EPSG:4549" in message
+    assert "streets.gpkg" in message

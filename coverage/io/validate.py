@@ -284,6 +284,49 @@ def check_coordinates_fit_crs(
             f"look like degrees (x {xmin:.4f}..{xmax:.4f}, y {ymin:.4f}..{ymax:.4f}). "
             'Set crs = "EPSG:4490" or "EPSG:4326" for this input (or GCJ-02/BD-09).'
         )
+    if not crs.is_geographic and crs.area_of_use is not None:
+        _check_area_of_use(crs, (xmin, ymin, xmax, ymax), path=path, what=what)
+
+
+#: How far (degrees) outside its declared area of use a layer may reach before its
+#: CRS is refused: a study at the edge of a 3-degree zone still fits.
+AREA_OF_USE_MARGIN_DEG = 1.5
+
+
+def _check_area_of_use(
+    crs: pyproj.CRS, bounds: tuple[float, float, float, float], *, path: Path, what: str
+) -> None:
+    """Refuse projected coordinates that fall outside the CRS's area (or project to inf).
+
+    A .prj of another zone or another false easting (EPSG:4528's 40xxxxxx over
+    EPSG:4549's six-digit eastings) would otherwise reproject without a word.
+    """
+    xmin, ymin, xmax, ymax = bounds
+    xs = np.array([xmin, xmax, xmin, xmax, (xmin + xmax) / 2])
+    ys = np.array([ymin, ymin, ymax, ymax, (ymin + ymax) / 2])
+    to_degrees = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    lon, lat = (np.asarray(v, dtype=float) for v in to_degrees.transform(xs, ys))
+    west, south, east, north = crs.area_of_use.bounds  # type: ignore[union-attr]
+    m = AREA_OF_USE_MARGIN_DEG
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    inside = (
+        finite & (lon >= west - m) & (lon <= east + m) & (lat >= south - m) & (lat <= north + m)
+    )
+    if inside.all():
+        return
+    found = (
+        f"they project to lon {np.nanmin(lon):.2f}..{np.nanmax(lon):.2f}, "
+        f"lat {np.nanmin(lat):.2f}..{np.nanmax(lat):.2f}"
+        if finite.all()
+        else "they cannot be projected from it (infinite results)"
+    )
+    raise CRSError(
+        f"{path}: the {what} are declared in {crs.name}, made for {crs.area_of_use.name} "  # type: ignore[union-attr]
+        f"(lon {west}..{east}), but their coordinates (x {xmin:,.0f}..{xmax:,.0f}, "
+        f"y {ymin:,.0f}..{ymax:,.0f}) do not fit it: {found}. "
+        f"{sniff_crs_hint(bounds)} Fix the .prj or set crs for this input / "
+        "坐标与声明的坐标系不符，请检查 .prj 或在研究配置中设置 crs。"
+    )
 
 
 def repair_polygons(
