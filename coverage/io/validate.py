@@ -321,7 +321,8 @@ def _check_area_of_use(
         else "they cannot be projected from it (infinite results)"
     )
     raise CRSError(
-        f"{path}: the {what} are declared in {crs.name}, made for {crs.area_of_use.name} "  # type: ignore[union-attr]
+        f"{path}: the {what} are declared in {crs.name}, made for "
+        f"{crs.area_of_use.name.rstrip('.')} "  # type: ignore[union-attr]
         f"(lon {west}..{east}), but their coordinates (x {xmin:,.0f}..{xmax:,.0f}, "
         f"y {ymin:,.0f}..{ymax:,.0f}) do not fit it: {found}. "
         f"{sniff_crs_hint(bounds)} Fix the .prj or set crs for this input / "
