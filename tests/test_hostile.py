@@ -1155,3 +1155,28 @@ def test_a_prj_of_another_zone_is_refused_with_the_candidates(tmp_path):
     message = str(err.value)
     assert "cannot be projected" in message and "EPSG:4549" in message
     assert "streets.gpkg" in message
+
+
+def test_category_values_that_are_no_category_keep_what_the_names_classify(
+    tmp_path, categories, caplog
+):
+    frame = pd.DataFrame(
+        {
+            "名称": ["和平便利店", "惠民便利店(钟楼路店)", "青梧老年活动室"],
+            "类别": ["便利店", "老年活动室", "老年活动室"],
+            "经度": ["120.8915", "120.8920", "120.8925"],
+            "纬度": ["31.9935", "31.9940", "31.9945"],
+        }
+    )
+    path = _csv(tmp_path, "f.csv", frame)
+    with caplog.at_level("WARNING"):
+        read = read_facilities(
+            path, kind="table", crs="WGS84", working_crs=WORKING, categories=categories
+        )
+    got = read.facilities.set_index("name")["category"].to_dict()
+    # the column's own value, then the name's keyword (便利店), and the one left out
+    assert got == {"和平便利店": "convenience_store", "惠民便利店(钟楼路店)": "convenience_store"}
+    report = read.report.set_index("row")
+    assert report.loc[3, "action"] == "assumed" and "classified by" in report.loc[3, "detail"]
+    assert report.loc[4, ["issue", "action"]].tolist() == ["unknown_category", "not_included"]
+    assert "类别 = 老年活动室 ×2" in caplog.text

@@ -174,11 +174,15 @@ def _categories_for(
     names: pd.Series,
     typecodes: pd.Series,
     issues: list[Issue],
+    path: Path,
 ) -> pd.DataFrame:
     """``category``, ``classified_by``, ``classified_on`` of every row.
 
     An explicit category column (key or name) first, else classification by
-    name, type code and type text (``categories.classify_amap_matches``).
+    name, type code and type text (``categories.classify_amap_matches``). A value
+    of the column that is no category does not reject a row the name or type code
+    classifies: it is kept as classified (reported); the values no category
+    matches are counted in one warning, each with how many rows hold it.
     """
     frame = pd.DataFrame(
         {
@@ -192,10 +196,27 @@ def _categories_for(
     excluded = result.pop("excluded")
     explicit_col = mapping.get("category")
     explicit = clean_str(df[explicit_col]) if explicit_col else None
+    unknown: dict[str, int] = {}
     for k in range(len(df)):
         value = None if explicit is None else explicit.iloc[k]
         if value is not None:
             key = categories.resolve(value)
+            auto = result["category"].iloc[k]
+            if key is None:
+                unknown[value] = unknown.get(value, 0) + 1
+            if key is None and auto is not None:
+                issues.append(
+                    Issue(
+                        int(rows[k]),
+                        ids.iloc[k],
+                        names.iloc[k],
+                        "unknown_category",
+                        "assumed",
+                        f"column {explicit_col!r} says {value!r}, which is not a category; "
+                        f"classified by {result['classified_by'].iloc[k]} as {auto!r} instead",
+                    )
+                )
+                continue
             result.iloc[k] = [key, "attribute", f"{explicit_col}={value}"] if key else None
             if key is None:
                 issues.append(
@@ -224,6 +245,21 @@ def _categories_for(
                     "code to the categories file if it should count",
                 )
             )
+    if unknown:
+        listed = "、".join(
+            f"{explicit_col} = {v} ×{n}" for v, n in sorted(unknown.items(), key=lambda x: -x[1])
+        )
+        logger.warning(
+            "%s: %d row(s) name no category in column %r (%s); rows their name or type code "
+            "classifies are kept as classified. Write a category key or name there (%s), or "
+            "add the value as a keyword of a category in the categories file / 类别列的取值不是"
+            "已知类别，请改为类别名称或在类别文件中添加关键词",
+            path.name,
+            sum(unknown.values()),
+            explicit_col,
+            listed,
+            ", ".join(categories.keys),
+        )
     return result
 
 
@@ -370,7 +406,7 @@ def _classified_read(
     """Classify the records, parse their attributes and keep those with a place and a category."""
     r = records
     category = _categories_for(
-        r.frame, r.mapping, options.categories, r.rows, r.ids, r.names, r.typecodes, issues
+        r.frame, r.mapping, options.categories, r.rows, r.ids, r.names, r.typecodes, issues, path
     )
     # A row left out for its coordinates is reported once, not also as unclassified.
     bad_rows = {i.row for i in issues if i.action == "dropped"}
