@@ -39,6 +39,7 @@ class LayerInput:
     columns: Mapping[str, str] = field(default_factory=dict)
     kind: FacilityKind | None = None
     sheet: str | None = None
+    category_map: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,20 @@ def _layer(
         columns=dict(columns),
         kind=cast("FacilityKind | None", kind),
         sheet=raw.get("sheet"),
+        category_map=_category_map(where, raw.get("category_map", {}), path),
     )
+
+
+def _category_map(where: str, raw: Any, path: Path) -> dict[str, str]:
+    """``category_map``: the values of a facility list's category column -> a category."""
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+    ):
+        raise ConfigError(
+            f"{path}: [{where}].category_map must map the values of the category column to "
+            'categories, e.g. { "老年活动室" = "elderly_station", "社区卫生站" = "社区卫生服务站" }.'
+        )
+    return {str(k).strip(): str(v).strip() for k, v in raw.items()}
 
 
 def _positive(where: str, value: Any, path: Path) -> float:
@@ -263,7 +277,7 @@ def load_study(path: str | Path) -> Study:
     if isinstance(facilities_raw, Mapping):
         facilities_raw = [facilities_raw]
     facilities = tuple(
-        _layer(f"inputs.facilities #{i + 1}", item, folder, path)
+        _layer(f"inputs.facilities #{i + 1}", item, folder, path, _LAYER_KEYS | {"category_map"})
         for i, item in enumerate(facilities_raw)
     )
 

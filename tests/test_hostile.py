@@ -26,9 +26,10 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from facility_coverage import CRSError, InputError
+from facility_coverage import ConfigError, CRSError, InputError
 from facility_coverage import crs as fc_crs
 from facility_coverage.categories import load_categories
+from facility_coverage.config import load_study
 from facility_coverage.engine.accessibility import nearest_facility_by_category
 from facility_coverage.io import (
     read_boundaries,
@@ -44,6 +45,7 @@ from facility_coverage.network.centrelines import node_centrelines, walk_network
 from facility_coverage.network.osm_file import is_walkable
 from facility_coverage.present import write_shapefile
 from facility_coverage.rules import RuleInputs, evaluate, load_rules
+from facility_coverage.sample import sample_study_path
 
 WORKING = "EPSG:4549"
 ROOT = Path(__file__).resolve().parent.parent
@@ -1180,3 +1182,54 @@ def test_category_values_that_are_no_category_keep_what_the_names_classify(
     assert report.loc[3, "action"] == "assumed" and "classified by" in report.loc[3, "detail"]
     assert report.loc[4, ["issue", "action"]].tolist() == ["unknown_category", "not_included"]
     assert "类别 = 老年活动室 ×2" in caplog.text
+
+
+def test_a_category_map_names_what_the_column_calls_each_category(tmp_path, categories):
+    frame = pd.DataFrame(
+        {
+            "名称": ["青梧老年活动室", "澜岸卫生站"],
+            "类别": ["老年活动室", "社区卫生站"],
+            "经度": ["120.8915", "120.8920"],
+            "纬度": ["31.9935", "31.9940"],
+        }
+    )
+    path = _csv(tmp_path, "f.csv", frame)
+    read = read_facilities(
+        path,
+        kind="table",
+        crs="WGS84",
+        working_crs=WORKING,
+        categories=categories,
+        category_map={"老年活动室": "elderly_station", "社区卫生站": "社区卫生服务站"},
+    )
+    got = read.facilities.set_index("name")["category"].to_dict()
+    assert got == {"青梧老年活动室": "elderly_station", "澜岸卫生站": "health_station"}
+    assert read.report.empty
+    with pytest.raises(ConfigError, match=r"f\.csv: category_map maps '老年活动室' to '活动室'"):
+        read_facilities(
+            path,
+            kind="table",
+            crs="WGS84",
+            working_crs=WORKING,
+            categories=categories,
+            category_map={"老年活动室": "活动室"},
+        )
+
+
+def test_the_study_file_carries_a_category_map(tmp_path):
+    study = tmp_path / "study.toml"
+    text = (
+        sample_study_path()
+        .read_text(encoding="utf-8")
+        .replace(
+            'path = "facilities_amap.csv"',
+            'path = "facilities_amap.csv"\ncategory_map = { "老年活动室" = "elderly_station" }',
+        )
+    )
+    text = text.replace('path = "', f'path = "{sample_study_path().parent.as_posix()}/')
+    study.write_text(text, encoding="utf-8")
+    loaded = load_study(study)
+    assert loaded.facilities[0].category_map == {"老年活动室": "elderly_station"}
+    study.write_text(text.replace('"elderly_station" }', "3 }"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"category_map must map"):
+        load_study(study)

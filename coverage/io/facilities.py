@@ -27,7 +27,7 @@ from ..categories import (
     normalise_typecode,
     osm_tag_keys,
 )
-from ..errors import InputError, unreadable_osm
+from ..errors import ConfigError, InputError, unreadable_osm
 from .facility_points import coordinate_cells, parse_coordinate_cells, points_from_coordinates
 from .issues import Issue, issues_frame
 from .layers import (
@@ -175,6 +175,7 @@ def _categories_for(
     typecodes: pd.Series,
     issues: list[Issue],
     path: Path,
+    category_map: Mapping[str, str],
 ) -> pd.DataFrame:
     """``category``, ``classified_by``, ``classified_on`` of every row.
 
@@ -183,7 +184,19 @@ def _categories_for(
     of the column that is no category does not reject a row the name or type code
     classifies: it is kept as classified (reported); the values no category
     matches are counted in one warning, each with how many rows hold it.
+    ``category_map`` turns the column's own words into categories first.
+
+    Raises
+    ------
+    ConfigError
+        When ``category_map`` maps a value to something that is not a category.
     """
+    for word, target in category_map.items():
+        if categories.resolve(target) is None:
+            raise ConfigError(
+                f"{path}: category_map maps {word!r} to {target!r}, which is not a category "
+                f"key or name (known: {', '.join(categories.keys)})."
+            )
     frame = pd.DataFrame(
         {
             "name": names,
@@ -200,7 +213,7 @@ def _categories_for(
     for k in range(len(df)):
         value = None if explicit is None else explicit.iloc[k]
         if value is not None:
-            key = categories.resolve(value)
+            key = categories.resolve(category_map.get(value, value))
             auto = result["category"].iloc[k]
             if key is None:
                 unknown[value] = unknown.get(value, 0) + 1
@@ -251,9 +264,9 @@ def _categories_for(
         )
         logger.warning(
             "%s: %d row(s) name no category in column %r (%s); rows their name or type code "
-            "classifies are kept as classified. Write a category key or name there (%s), or "
-            "add the value as a keyword of a category in the categories file / 类别列的取值不是"
-            "已知类别，请改为类别名称或在类别文件中添加关键词",
+            "classifies are kept as classified. Map each value to a category in the study "
+            'file ([[inputs.facilities]] category_map = { "value" = "category" }; categories: '
+            "%s) / 类别列的取值不是已知类别，请在研究配置中用 category_map 对应到类别",
             path.name,
             sum(unknown.values()),
             explicit_col,
@@ -345,6 +358,9 @@ class FacilityOptions:
         The file's text encoding; None to detect it.
     source
         The ``source`` value of the facilities; None for the reader's default.
+    category_map
+        ``{value: category}`` for values of the category column that are not a
+        category's key or name (``老年活动室`` -> ``elderly_station``).
     """
 
     working: pyproj.CRS
@@ -353,6 +369,7 @@ class FacilityOptions:
     columns: Mapping[str, str] | None
     encoding: str | None
     source: str | None
+    category_map: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -406,7 +423,16 @@ def _classified_read(
     """Classify the records, parse their attributes and keep those with a place and a category."""
     r = records
     category = _categories_for(
-        r.frame, r.mapping, options.categories, r.rows, r.ids, r.names, r.typecodes, issues, path
+        r.frame,
+        r.mapping,
+        options.categories,
+        r.rows,
+        r.ids,
+        r.names,
+        r.typecodes,
+        issues,
+        path,
+        options.category_map,
     )
     # A row left out for its coordinates is reported once, not also as unclassified.
     bad_rows = {i.row for i in issues if i.action == "dropped"}

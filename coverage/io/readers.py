@@ -205,6 +205,7 @@ def read_facilities(
     sheet: str | int | None = None,
     layer: str | int | None = None,
     source: str | None = None,
+    category_map: Mapping[str, str] | None = None,
 ) -> FacilityRead:
     """Read and classify facilities from a table, an OSM file or a point layer.
 
@@ -241,6 +242,10 @@ def read_facilities(
     source
         The ``source`` value of the facilities; by default ``"osm"``,
         ``"amap"`` for a table with Amap type codes, else ``"table"``/``"layer"``.
+    category_map
+        ``{value: category}`` for values of the category column that name no
+        category (``老年活动室`` -> ``elderly_station``; the study file's
+        ``category_map``).
 
     Returns
     -------
@@ -276,6 +281,7 @@ def read_facilities(
             columns=columns,
             encoding=encoding,
             source=source,
+            category_map=dict(category_map or {}),
         )
         if kind == "table":
             return facilities.facilities_from_table(p, options, sheet=sheet)

@@ -212,6 +212,7 @@ def read_study_facilities(study: Study, table: CategoryTable, area: Any) -> Stud
             categories=table,
             encoding=source.encoding,
             sheet=source.sheet,
+            category_map=source.category_map,
         )
         frames.append(read.facilities)
         if len(read.report):

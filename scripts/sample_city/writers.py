@@ -117,6 +117,9 @@ path = "communities.csv"
 path = "facilities_amap.csv"
 kind = "table"
 crs = "GCJ-02"
+# A list with its own category column (columns = { category = "类型" }) whose words are
+# not the categories' names: say which is which, e.g.
+#   category_map = { "老年活动室" = "elderly_station", "社区卫生站" = "社区卫生服务站" }
 
 [[inputs.facilities]]
 path = "sample_city.osm"
