@@ -455,3 +455,25 @@ def test_snap_index_is_kept_with_the_network(tee: WalkNetwork) -> None:
     del net
     gc.collect()
     assert len(_snap._NETWORK_INDEX) == n - 1
+
+
+@pytest.mark.parametrize(("k", "fallback"), [(1, False), (2, False), (8, False), (1, True)])
+def test_a_point_midway_between_two_streets_snaps_to_the_lower_edge_id(
+    k: int, fallback: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from facility_coverage.engine import snap
+    from facility_coverage.engine.snap import build_snap_index, snap_arrays
+
+    if fallback:  # no retry: the uncertified points go straight to the STRtree
+        monkeypatch.setattr(snap, "_RETRY_K", 1)
+
+    # a regular grid's street pair: x = 0 and x = 100, and points exactly midway
+    left = LineString([(0.0, 0.0), (0.0, 100.0)])
+    right = LineString([(100.0, 0.0), (100.0, 100.0)])
+    px, py = np.array([50.0, 50.0, 50.0]), np.array([0.0, 37.5, 100.0])
+    for geoms, lower in (([left, right], 0.0), ([right, left], 100.0)):
+        idx = build_snap_index(np.array(geoms, dtype=object), np.array([100.0, 100.0]))
+        edge, _, access, sx, _ = snap_arrays(idx, px, py, k=k)
+        assert edge.tolist() == [0, 0, 0]  # the lower id, whichever street it is
+        assert sx.tolist() == [lower] * 3
+        np.testing.assert_allclose(access, 50.0)

@@ -16,6 +16,11 @@ segment of length ``L`` gets ``ceil(L / spacing)`` intervals of ``L / k``), whic
 is at most the requested spacing: the bound holds for every segment, so for
 the unknown ``S*`` too.
 
+A point exactly as near to two edges (midway between two streets of a grid)
+snaps to the one with the lower edge id (``TIE_TOLERANCE_M``): deterministic
+whatever order the candidates come in. Its distance to a facility may differ
+from the other reading by up to the tie's detour; the rule is stated, not hidden.
+
 The index is per-network preprocessing, like the CSR matrix: `network_snap_index`
 builds it on first use and keeps it as long as the `WalkNetwork` lives (the
 same for the STRtree of the fallback), so a second analysis on the same
@@ -36,6 +41,9 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..network.clean import morton
+
+#: Distances (m) this close count as equal when two edges are equally near a point.
+TIE_TOLERANCE_M = 1e-6
 
 if TYPE_CHECKING:
     from ..network.model import WalkNetwork
@@ -165,8 +173,13 @@ def _nearest_candidates(
     ik = ik.reshape(m, k)
     cand = index.sample_seg[ik]
     dist, t = _project(index.seg, cand, qx[:, None], qy[:, None])
-    best = np.argmin(dist, axis=1)
     rows = np.arange(m)
+    nearest = dist.min(axis=1)
+    # ties (a point midway between two streets) go to the lowest edge id, then the lowest
+    # segment, whatever order the samples came back in: the same snap on every run
+    tied = dist <= nearest[:, None] + TIE_TOLERANCE_M
+    order_key = index.seg.edge[cand] * index.seg.length.size + cand
+    best = np.argmin(np.where(tied, order_key, np.iinfo(np.int64).max), axis=1)
     d = dist[rows, best]
     if k == index.sample_seg.size:
         certified = np.ones(m, dtype=bool)  # every sample was a candidate
@@ -231,7 +244,9 @@ def snap_arrays(
         fb = np.concatenate(fallback)
         logger.debug("snapping: %d of %d points checked with the STRtree", fb.size, n)
         pts = shapely.points(px[fb], py[fb])
-        _, e = index.strtree.query_nearest(pts, all_matches=False, return_distance=False)
+        which, found = index.strtree.query_nearest(pts, all_matches=True, return_distance=False)
+        e = np.full(fb.size, np.iinfo(np.int64).max)
+        np.minimum.at(e, which, found)  # of equally near edges, the lowest id (as above)
         geoms = index.geoms[e]
         edge[fb] = e
         along[fb] = shapely.line_locate_point(geoms, pts)
