@@ -1233,3 +1233,34 @@ def test_the_study_file_carries_a_category_map(tmp_path):
     study.write_text(text.replace('"elderly_station" }', "3 }"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"category_map must map"):
         load_study(study)
+
+
+def test_a_list_whose_coordinates_are_mostly_unreadable_is_refused(tmp_path, categories):
+    # 2 of 3 rows with coordinates in a form no reader takes (blank rows do not count)
+    frame = pd.DataFrame(
+        {
+            "名称": ["甲便利店", "乙药店", "丙超市", "丁店"],
+            "经度": ["120.8915", "约120.9", "120.9左右", ""],
+            "纬度": ["31.9935", "32.0", "32.0", ""],
+        }
+    )
+    with pytest.raises(InputError, match=r"2 of the 3 rows with coordinates have none"):
+        read_facilities(
+            _csv(tmp_path, "f.csv", frame),
+            kind="table",
+            crs="WGS84",
+            working_crs=WORKING,
+            categories=categories,
+        )
+    # one typo in three is reported and left out, not refused
+    frame.loc[2, "经度"] = "120.8925"
+    read = read_facilities(
+        _csv(tmp_path, "g.csv", frame),
+        kind="table",
+        crs="WGS84",
+        working_crs=WORKING,
+        categories=categories,
+    )
+    coordinates = read.report[read.report["issue"].str.endswith("_coordinates")]
+    assert sorted(coordinates["row"]) == [3, 5]  # 乙药店's text, 丁店's blank
+    assert sorted(coordinates["issue"]) == ["missing_coordinates", "non_numeric_coordinates"]

@@ -85,6 +85,11 @@ FACILITY_BOOLS: Final = (
     *("provincial_inclusive", "provincial_demonstration"),
 )
 FACILITY_TEXTS: Final = ("function",)
+#: A list whose coordinates cannot be read in more than this share of the rows that have
+#: some is refused (planner choice): a few typos are reported and left out, but half a
+#: column in a form the reader does not take is a format to fix, not rows to lose.
+UNREADABLE_SHARE = 0.5
+
 #: How each facility was classified (categories.Classification): after ``category``.
 CLASSIFICATION_COLUMNS: Final = ("category", "classified_by", "classified_on")
 
@@ -478,13 +483,20 @@ def facilities_from_table(
     except InputError as exc:
         raise InputError(f"{exc}{sheet_hint(path, sheet)}") from None
     lon, lat, ok = parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
-    if len(ok) and not ok.any():
-        # not a few bad rows: the whole column is in a form the reader does not take
-        shown = "; ".join(f"row {i.row}: {i.detail}" for i in issues[:3])
+    unreadable = [i for i in issues if i.issue == "non_numeric_coordinates"]
+    written = len(ok) - sum(i.issue == "missing_coordinates" for i in issues)
+    if len(ok) and (not ok.any() or len(unreadable) > UNREADABLE_SHARE * written):
+        # not a few bad rows: the column is in a form the reader does not take
+        shown = "; ".join(f"row {i.row}: {i.detail}" for i in (unreadable or issues)[:3])
+        how_many = (
+            f"none of the {len(ok)} rows has"
+            if not ok.any()
+            else f"{len(unreadable)} of the {written} rows with coordinates have none"
+        )
         raise InputError(
-            f"{path}: none of the {len(ok)} rows has coordinates the reader can use "
-            f"({shown}). Check the 经度/纬度 columns (or the columns mapping in the study "
-            "file) / 所有行的坐标都无法读取，请检查经纬度列。"
+            f"{path}: {how_many} coordinates the reader can use ({shown}). Check the "
+            "经度/纬度 columns (or the columns mapping in the study file) / "
+            "坐标大多无法读取，请检查经纬度列。"
         )
     geometry = points_from_coordinates(
         lon,
