@@ -22,13 +22,18 @@ import shapely
 
 from ..categories import (
     CategoryTable,
-    classify_amap_matches,
     classify_osm_match,
     normalise_typecode,
     osm_tag_keys,
 )
-from ..errors import ConfigError, InputError, unreadable_osm
-from .facility_points import coordinate_cells, parse_coordinate_cells, points_from_coordinates
+from ..errors import InputError, unreadable_osm
+from .facility_categories import categories_of_rows
+from .facility_points import (
+    coordinate_cells,
+    parse_coordinate_cells,
+    points_from_coordinates,
+    refuse_unreadable_coordinates,
+)
 from .issues import Issue, issues_frame
 from .layers import (
     CrsLike,
@@ -85,11 +90,6 @@ FACILITY_BOOLS: Final = (
     *("provincial_inclusive", "provincial_demonstration"),
 )
 FACILITY_TEXTS: Final = ("function",)
-#: A list whose coordinates cannot be read in more than this share of the rows that have
-#: some is refused (planner choice): a few typos are reported and left out, but half a
-#: column in a form the reader does not take is a format to fix, not rows to lose.
-UNREADABLE_SHARE = 0.5
-
 #: How each facility was classified (categories.Classification): after ``category``.
 CLASSIFICATION_COLUMNS: Final = ("category", "classified_by", "classified_on")
 
@@ -168,117 +168,6 @@ def _attributes(
         )
         out[f] = pd.Series(values, index=df.index, dtype="float64" if floats else "boolean")
     return out
-
-
-def _categories_for(
-    df: pd.DataFrame,
-    mapping: Mapping[str, str],
-    categories: CategoryTable,
-    rows: np.ndarray,
-    ids: pd.Series,
-    names: pd.Series,
-    typecodes: pd.Series,
-    issues: list[Issue],
-    path: Path,
-    category_map: Mapping[str, str],
-) -> pd.DataFrame:
-    """``category``, ``classified_by``, ``classified_on`` of every row.
-
-    An explicit category column (key or name) first, else classification by
-    name, type code and type text (``categories.classify_amap_matches``). A value
-    of the column that is no category does not reject a row the name or type code
-    classifies: it is kept as classified (reported); the values no category
-    matches are counted in one warning, each with how many rows hold it.
-    ``category_map`` turns the column's own words into categories first.
-
-    Raises
-    ------
-    ConfigError
-        When ``category_map`` maps a value to something that is not a category.
-    """
-    for word, target in category_map.items():
-        if categories.resolve(target) is None:
-            raise ConfigError(
-                f"{path}: category_map maps {word!r} to {target!r}, which is not a category "
-                f"key or name (known: {', '.join(categories.keys)})."
-            )
-    frame = pd.DataFrame(
-        {
-            "name": names,
-            "typecode": typecodes,
-            "type": clean_str(df[mapping["type"]]) if "type" in mapping else None,
-        },
-        index=df.index,
-    )
-    result = classify_amap_matches(frame, categories)
-    excluded = result.pop("excluded")
-    explicit_col = mapping.get("category")
-    explicit = clean_str(df[explicit_col]) if explicit_col else None
-    unknown: dict[str, int] = {}
-    for k in range(len(df)):
-        value = None if explicit is None else explicit.iloc[k]
-        if value is not None:
-            key = categories.resolve(category_map.get(value, value))
-            auto = result["category"].iloc[k]
-            if key is None:
-                unknown[value] = unknown.get(value, 0) + 1
-            if key is None and auto is not None:
-                issues.append(
-                    Issue(
-                        int(rows[k]),
-                        ids.iloc[k],
-                        names.iloc[k],
-                        "unknown_category",
-                        "assumed",
-                        f"column {explicit_col!r} says {value!r}, which is not a category; "
-                        f"classified by {result['classified_by'].iloc[k]} as {auto!r} instead",
-                    )
-                )
-                continue
-            result.iloc[k] = [key, "attribute", f"{explicit_col}={value}"] if key else None
-            if key is None:
-                issues.append(
-                    Issue(
-                        int(rows[k]),
-                        ids.iloc[k],
-                        names.iloc[k],
-                        "unknown_category",
-                        "not_included",
-                        f"column {explicit_col!r} says {value!r}, which is not a category key or "
-                        f"name (known: {', '.join(categories.keys)}); fix the value or the "
-                        "categories file",
-                    )
-                )
-        elif result["category"].iloc[k] is None:
-            why = f" ({excluded.iloc[k]})" if excluded.iloc[k] else ""
-            issues.append(
-                Issue(
-                    int(rows[k]),
-                    ids.iloc[k],
-                    names.iloc[k],
-                    "unclassified",
-                    "not_included",
-                    f"no category matches name {names.iloc[k]!r}, type code "
-                    f"{typecodes.iloc[k]!r}{why}; add a category column or a keyword/type "
-                    "code to the categories file if it should count",
-                )
-            )
-    if unknown:
-        listed = "、".join(
-            f"{explicit_col} = {v} ×{n}" for v, n in sorted(unknown.items(), key=lambda x: -x[1])
-        )
-        logger.warning(
-            "%s: %d row(s) name no category in column %r (%s); rows their name or type code "
-            "classifies are kept as classified. Map each value to a category in the study "
-            'file ([[inputs.facilities]] category_map = { "value" = "category" }; categories: '
-            "%s) / 类别列的取值不是已知类别，请在研究配置中用 category_map 对应到类别",
-            path.name,
-            sum(unknown.values()),
-            explicit_col,
-            listed,
-            ", ".join(categories.keys),
-        )
-    return result
 
 
 def _finish_facilities(
@@ -427,7 +316,7 @@ def _classified_read(
 ) -> FacilityRead:
     """Classify the records, parse their attributes and keep those with a place and a category."""
     r = records
-    category = _categories_for(
+    category = categories_of_rows(
         r.frame,
         r.mapping,
         options.categories,
@@ -483,21 +372,7 @@ def facilities_from_table(
     except InputError as exc:
         raise InputError(f"{exc}{sheet_hint(path, sheet)}") from None
     lon, lat, ok = parse_coordinate_cells(lon_raw, lat_raw, rows, ids, names, issues)
-    unreadable = [i for i in issues if i.issue == "non_numeric_coordinates"]
-    written = len(ok) - sum(i.issue == "missing_coordinates" for i in issues)
-    if len(ok) and (not ok.any() or len(unreadable) > UNREADABLE_SHARE * written):
-        # not a few bad rows: the column is in a form the reader does not take
-        shown = "; ".join(f"row {i.row}: {i.detail}" for i in (unreadable or issues)[:3])
-        how_many = (
-            f"none of the {len(ok)} rows has"
-            if not ok.any()
-            else f"{len(unreadable)} of the {written} rows with coordinates have none"
-        )
-        raise InputError(
-            f"{path}: {how_many} coordinates the reader can use ({shown}). Check the "
-            "经度/纬度 columns (or the columns mapping in the study file) / "
-            "坐标大多无法读取，请检查经纬度列。"
-        )
+    refuse_unreadable_coordinates(path, ok, issues)
     geometry = points_from_coordinates(
         lon,
         lat,

@@ -18,7 +18,7 @@ import pyproj
 import shapely
 
 from .. import crs as _crs
-from ..errors import CRSError
+from ..errors import CRSError, InputError
 from .crs_sniff import sniff_crs_hint
 from .issues import Issue
 from .layers import CrsLike, clean_str
@@ -98,6 +98,37 @@ def parse_coordinate_cells(
             continue
         lon[k], lat[k] = x, y
     return lon, lat, ok
+
+
+#: A list whose coordinates cannot be read in more than this share of the rows that have
+#: some is refused (planner choice): a few typos are reported and left out, but half a
+#: column in a form the reader does not take is a format to fix, not rows to lose.
+UNREADABLE_SHARE = 0.5
+
+
+def refuse_unreadable_coordinates(path: Path, ok: np.ndarray, issues: list[Issue]) -> None:
+    """Refuse a list whose coordinates are mostly unreadable (``UNREADABLE_SHARE``), or all lost.
+
+    Raises
+    ------
+    InputError
+        Showing the first rows and what was in them.
+    """
+    unreadable = [i for i in issues if i.issue == "non_numeric_coordinates"]
+    written = len(ok) - sum(i.issue == "missing_coordinates" for i in issues)
+    if len(ok) and (not ok.any() or len(unreadable) > UNREADABLE_SHARE * written):
+        # not a few bad rows: the column is in a form the reader does not take
+        shown = "; ".join(f"row {i.row}: {i.detail}" for i in (unreadable or issues)[:3])
+        how_many = (
+            f"none of the {len(ok)} rows has"
+            if not ok.any()
+            else f"{len(unreadable)} of the {written} rows with coordinates have none"
+        )
+        raise InputError(
+            f"{path}: {how_many} coordinates the reader can use ({shown}). Check the "
+            "经度/纬度 columns (or the columns mapping in the study file) / "
+            "坐标大多无法读取，请检查经纬度列。"
+        )
 
 
 def _plausible_lonlat(
