@@ -49,7 +49,11 @@ class NetworkInput:
     ``path`` is an OSM extract (.osm, .osm.bz2, .osm.pbf), a GraphML file, or a
     road-centreline layer from a planning institute (.shp, .gpkg, .geojson;
     noded at same-level crossings); ``place`` downloads with osmnx (cached).
-    ``crs`` and ``layer`` apply to a centreline layer.
+    ``crs`` and ``layer`` apply to a centreline layer, and so do its noding
+    options: ``split_at_crossings`` (join lines where they cross at the same
+    level; false for a layer split at its junctions already, whose other
+    crossings are bridges) and ``snap_tolerance_m`` (line ends this close are
+    joined).
     """
 
     path: Path | None = None
@@ -58,6 +62,8 @@ class NetworkInput:
     clip_buffer_m: float = 1500.0
     crs: str | None = None
     layer: str | None = None
+    split_at_crossings: bool = True
+    snap_tolerance_m: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -228,6 +234,18 @@ def _category_map(where: str, raw: Any, path: Path) -> dict[str, str]:
     return {str(k).strip(): str(v).strip() for k, v in raw.items()}
 
 
+def _flag(where: str, value: Any, path: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {where} must be true or false, got {value!r}.")
+    return value
+
+
+def _non_negative(where: str, value: Any, path: Path) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{path}: {where} must be a number of metres >= 0, got {value!r}.")
+    return float(value)
+
+
 def _positive(where: str, value: Any, path: Path) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{path}: {where} must be a positive number, got {value!r}.")
@@ -285,7 +303,16 @@ def load_study(path: str | Path) -> Study:
     _check_keys(
         "inputs.network",
         net_raw,
-        {"path", "place", "keep_private", "clip_buffer_m", "crs", "layer"},
+        {
+            "path",
+            "place",
+            "keep_private",
+            "clip_buffer_m",
+            "crs",
+            "layer",
+            "split_at_crossings",
+            "snap_tolerance_m",
+        },
         path,
     )
     if ("path" in net_raw) == ("place" in net_raw):
@@ -302,6 +329,12 @@ def load_study(path: str | Path) -> Study:
         ),
         crs=net_raw.get("crs"),
         layer=net_raw.get("layer"),
+        split_at_crossings=_flag(
+            "[inputs.network].split_at_crossings", net_raw.get("split_at_crossings", True), path
+        ),
+        snap_tolerance_m=_non_negative(
+            "[inputs.network].snap_tolerance_m", net_raw.get("snap_tolerance_m", 0.5), path
+        ),
     )
 
     gates = _gates(inputs["gates"], folder, path, network) if "gates" in inputs else None

@@ -154,3 +154,42 @@ def test_property_noding_keeps_every_metre_and_leaves_no_crossing(segments):
                 [geoms[i].coords[0], geoms[i].coords[-1], geoms[j].coords[0], geoms[j].coords[-1]]
             )
             assert inter.difference(ends.buffer(1e-6)).is_empty, (i, j, inter)
+
+
+def _ring_and_a_crossing() -> gpd.GeoDataFrame:
+    """A ring split at its ten junctions already, and one line across it with no node."""
+    angles = np.linspace(0, 2 * np.pi, 11)
+    pts = [(500_000 + 100 * np.cos(a), 3_540_000 + 100 * np.sin(a)) for a in angles]
+    pts[-1] = pts[0]
+    ring = [shapely.LineString([pts[i], pts[i + 1]]) for i in range(10)]
+    across = shapely.LineString([(499_800.0, 3_540_003.0), (500_200.0, 3_540_003.0)])  # a bridge
+    return gpd.GeoDataFrame(geometry=[*ring, across], crs="EPSG:4549")
+
+
+def test_splitting_an_already_noded_layer_at_crossings_is_flagged(caplog) -> None:
+    layer = _ring_and_a_crossing()
+    with caplog.at_level("WARNING"):
+        walk_network_from_centrelines(layer, working_crs="EPSG:4549")
+    assert "looks noded already (91% of line ends meet another line's end)" in caplog.text
+    assert "set split_at_crossings = false" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        walk_network_from_centrelines(layer, working_crs="EPSG:4549", split_at_crossings=False)
+    assert "looks noded already" not in caplog.text
+
+
+def test_the_study_file_sets_the_noding_options(tmp_path) -> None:
+    from facility_coverage import ConfigError
+    from facility_coverage.config import load_study
+    from facility_coverage.sample import sample_study_path
+
+    folder = sample_study_path().parent.as_posix()
+    text = sample_study_path().read_text(encoding="utf-8").replace('path = "', f'path = "{folder}/')
+    study = tmp_path / "study.toml"
+    options = "keep_private = true\nsplit_at_crossings = false\nsnap_tolerance_m = 0.2"
+    study.write_text(text.replace("keep_private = true", options), encoding="utf-8")
+    network = load_study(study).network
+    assert network.split_at_crossings is False and network.snap_tolerance_m == 0.2
+    study.write_text(text.replace("keep_private = true", 'split_at_crossings = "no"'), "utf-8")
+    with pytest.raises(ConfigError, match=r"split_at_crossings must be true or false"):
+        load_study(study)

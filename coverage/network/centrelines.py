@@ -97,6 +97,10 @@ class CentrelineReport:
         return asdict(self)
 
 
+#: A layer whose line ends meet another line's end this often is taken as noded already.
+NODED_SHARE = 0.9
+
+
 # --------------------------------------------------------------------------- public
 
 
@@ -275,6 +279,7 @@ def node_centrelines(
     moved, junctions = _ends_onto_lines(live, lv, snap_tolerance_m)
 
     # 3. node each grade level, then split at the junctions of that level
+    ends_total = ends_shared = crossing_only = 0
     pieces: list[Coords] = []
     piece_level: list[int] = []
     for level in np.unique(lv):
@@ -294,9 +299,19 @@ def node_centrelines(
                     split_points.add(key)
                 seen.add(key)
         split_points.update(k for k, n in counts.items() if n > 1)
+        ends_total += 2 * members.size
+        ends_shared += sum(
+            (counts[(float(live[m][i, 0]), float(live[m][i, 1]))] > 1)
+            for m in members
+            for i in (0, -1)
+        )
         if split_at_crossings and members.size > 1:
             noded = shapely.union_all(_lines([live[m] for m in members]))
             level_lines = [shapely.get_coordinates(g) for g in shapely.get_parts(noded)]
+            unnoded = sum(len(_split_at(live[m], split_points)) for m in members)
+            crossing_only += max(
+                0, sum(len(_split_at(c, split_points)) for c in level_lines) - unnoded
+            )
         else:
             level_lines = [live[m] for m in members]
         for c in level_lines:
@@ -304,6 +319,17 @@ def node_centrelines(
                 pieces.append(piece)
                 piece_level.append(int(level))
     crossings = len(pieces) - len(live)
+    if crossing_only and ends_total and ends_shared / ends_total >= NODED_SHARE:
+        logger.warning(
+            "%s: the layer looks noded already (%.0f%% of line ends meet another line's "
+            "end), yet splitting at crossings cut %d more piece(s) where lines cross without "
+            "a shared point. If those crossings are bridges or underpasses drawn without a "
+            "level, set split_at_crossings = false in [inputs.network] (or give the layer a "
+            "level / bridge column): joining them makes walks shorter than they are",
+            source,
+            100 * ends_shared / ends_total,
+            crossing_only,
+        )
 
     # 4. node ids from rounded end coordinates
     starts = np.array([p[0] for p in pieces])

@@ -44,7 +44,12 @@ def network_from_study(study: Study, clip: Any) -> WalkNetwork:
         return walk_network_from_graphml(source.path, crs=study.working_crs)
     if suffix in CENTRELINE_SUFFIXES:
         return walk_network_from_centrelines(
-            source.path, working_crs=study.working_crs, crs=source.crs, layer=source.layer
+            source.path,
+            working_crs=study.working_crs,
+            crs=source.crs,
+            layer=source.layer,
+            snap_tolerance_m=source.snap_tolerance_m,
+            split_at_crossings=source.split_at_crossings,
         )
     return walk_network_from_osm_file(
         source.path,
