@@ -23,6 +23,7 @@ from tqdm import tqdm
 from . import categories, demand, engine, io, network, rules
 from .categories import CategoryTable
 from .config import Study, load_study
+from .engine.snap import network_snap_index, snap_arrays
 from .errors import ConfigError
 from .network import WalkNetwork
 from .rules import Rule, RuleInputs, sensitivity
@@ -350,6 +351,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             categories=keys,
             max_snap_distance=study.walk.max_snap_distance_m,
         )
+    near_dropped = _near_dropped(net, residents)
     distances = found.distance_m.reindex(columns=table.keys, fill_value=np.inf)
     # None, as design.md says, where nothing is within reach (or no facility of the kind)
     nearest = found.facility_id.reindex(columns=table.keys).astype(object)
@@ -398,6 +400,7 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
             "sensitivity": readings,
             "counted_facilities": counted,
             "units_read": _units_read(units),
+            "near_dropped_network": near_dropped,
             **gate_reports,
         },
         network=net,
@@ -406,6 +409,36 @@ def _run(study: Study, capture: _Capture, step: _Steps) -> StudyResult:
         indicators=units.indicators,
         land=land.areas,
     )
+
+
+def _near_dropped(net: WalkNetwork, residents: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Per 社区, the resident points nearer a dropped piece of the network (logged once)."""
+    if len(net.dropped_geometry) == 0 or len(residents) == 0:
+        return network.dropped.residents_near_dropped_pieces(
+            net, np.empty(0), np.empty(0), np.empty(0), np.empty(0), np.empty(0)
+        )
+    x = residents.geometry.x.to_numpy()
+    y = residents.geometry.y.to_numpy()
+    _, _, access, _, _ = snap_arrays(network_snap_index(net), x, y)
+    report = network.dropped.residents_near_dropped_pieces(
+        net,
+        x,
+        y,
+        access,
+        residents["community_id"].astype(str).to_numpy(),
+        residents["population"].to_numpy(dtype=float),
+    )
+    if len(report):
+        logger.warning(
+            "%d resident point(s) (%s residents) in %d 社区 lie nearer a piece of the network "
+            "that was left out (not connected to the rest) than the network they walk on; "
+            "their walks may be too long. See 未使用记录 / read_report.csv, and join those "
+            "streets in the data",
+            int(report["points"].sum()),
+            f"{report['residents'].sum():,.0f}",
+            len(report),
+        )
+    return report
 
 
 def _units_read(units: io.StudyUnits) -> pd.DataFrame:

@@ -302,3 +302,28 @@ def test_every_issue_a_reader_reports_has_chinese_words() -> None:
     assert codes[3] and codes[4]
     assert codes[3] <= set(ISSUE_WORDS_ZH), codes[3] - set(ISSUE_WORDS_ZH)
     assert codes[4] <= set(ACTION_WORDS_ZH), codes[4] - set(ACTION_WORDS_ZH)
+
+
+def test_residents_near_a_dropped_network_piece_are_in_the_read_report(
+    result: StudyResult,
+) -> None:
+    import dataclasses
+
+    near = pd.DataFrame(
+        {
+            "community_id": [result.communities["community_id"].iloc[0]],
+            "points": [3],
+            "residents": [250.0],
+            "median_dropped_m": [12.0],
+            "median_network_m": [180.0],
+        }
+    )
+    reports = {**result.reports, "near_dropped_network": near}
+    table = ledger.read_report(dataclasses.replace(result, reports=reports))
+    row = table[table["类别"] == "路网断开"].iloc[0]
+    assert row["编号"] == near["community_id"].iloc[0]
+    assert row["名称"] == result.communities["community_name"].iloc[0]
+    assert row["文件"] == "sample_city.osm"
+    assert row["问题"] == "最近的道路未连入路网" and row["处理"] == "仅提示"
+    assert "3 resident point(s) (250 residents)" in row["说明 detail"]
+    assert "median 12 m" in row["说明 detail"] and "median 180 m" in row["说明 detail"]

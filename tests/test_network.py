@@ -16,6 +16,7 @@ from shapely.geometry import LineString, box
 
 from facility_coverage import CRSError, NetworkError
 from facility_coverage.network import (
+    WalkNetwork,
     walk_network_from_arrays,
     walk_network_from_edges,
     walk_network_from_graph,
@@ -468,3 +469,51 @@ def test_edges_with_two_dead_ends_keep_their_length() -> None:
         (200.0, 800.0),
     ]
     assert net.report.components_dropped == 2
+
+
+def _main_and_an_island() -> WalkNetwork:
+    from facility_coverage.network.centrelines import walk_network_from_centrelines
+
+    x0, y0 = 500_000.0, 3_540_000.0
+    square = [
+        shapely.LineString([(x0, y0), (x0 + 400, y0)]),
+        shapely.LineString([(x0 + 400, y0), (x0 + 400, y0 + 400)]),
+        shapely.LineString([(x0 + 400, y0 + 400), (x0, y0 + 400)]),
+        shapely.LineString([(x0, y0 + 400), (x0, y0)]),
+    ]
+    island = shapely.LineString([(x0 + 150, y0 + 200), (x0 + 250, y0 + 200)])  # a cut-off path
+    layer = gpd.GeoDataFrame(geometry=[*square, island], crs="EPSG:4549")
+    return walk_network_from_centrelines(layer, working_crs="EPSG:4549")
+
+
+def test_residents_nearer_a_dropped_piece_are_reported(tmp_path: Path) -> None:
+    from facility_coverage.network.cache import _load_cache, _save_cache
+    from facility_coverage.network.dropped import residents_near_dropped_pieces
+
+    net = _main_and_an_island()
+    assert len(net.dropped_geometry) == 1 and net.report.components_dropped == 1
+    x0, y0 = 500_000.0, 3_540_000.0
+    # 5 m from the island and 195 m from the square; then 10 m from the square's edge
+    x = np.array([x0 + 200, x0 + 200])
+    y = np.array([y0 + 205, y0 + 10])
+    kept = shapely.union_all(net.edge_geometry)
+    access = shapely.distance(shapely.points(x, y), kept)  # straight to the kept network
+    np.testing.assert_allclose(access, [195.0, 10.0])
+    report = residents_near_dropped_pieces(
+        net, x, y, access, np.array(["C1", "C2"]), np.array([30.0, 40.0])
+    )
+    assert report.to_dict("records") == [
+        {
+            "community_id": "C1",
+            "points": 1,
+            "residents": 30.0,
+            "median_dropped_m": 5.0,
+            "median_network_m": 195.0,
+        }
+    ]
+    # the cache keeps the dropped pieces
+    _save_cache(net, tmp_path / "net.npz")
+    again = _load_cache(tmp_path / "net.npz")
+    pairs = zip(again.dropped_geometry, net.dropped_geometry, strict=True)
+    assert all(g.equals(h) for g, h in pairs)
+    assert again.dropped_geometry[0].length == pytest.approx(100.0)

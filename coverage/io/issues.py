@@ -137,6 +137,7 @@ ISSUE_WORDS_ZH: Final = {
     "unsnapped": "距步行路网过远",
     "non_numeric_coordinates": "坐标无法读取",
     "missing_coordinates": "缺少坐标",
+    "near_dropped_network": "最近的道路未连入路网",
 }
 
 #: What a reader did about it (Chinese).

@@ -6,6 +6,7 @@ centrelines (`centrelines`), osmnx online (`online`); all end in
 `network_from_study` picks the builder a study names.
 """
 
+from . import dropped as dropped
 from .build import walk_network_from_arrays as walk_network_from_arrays
 from .centrelines import node_centrelines as node_centrelines
 from .centrelines import walk_network_from_centrelines as walk_network_from_centrelines
@@ -23,6 +24,7 @@ from .source import network_from_study as network_from_study
 __all__ = [
     "NetworkReport",
     "WalkNetwork",
+    "dropped",
     "is_walkable",
     "network_from_study",
     "node_centrelines",

@@ -172,6 +172,7 @@ def walk_network_from_arrays(
     kept = kept[np.argsort(morton(gx[kept], gy[kept]), kind="stable")]
     new_index = np.full(n_groups, -1, dtype=np.int64)
     new_index[kept] = np.arange(kept.size)
+    dropped = geoms[~edge_keep]  # kept aside: who lives nearer them than the network
     eu, ev = new_index[gu[edge_keep]], new_index[gv[edge_keep]]
     geoms, lengths = geoms[edge_keep], lengths[edge_keep]
     flip = eu > ev
@@ -214,4 +215,5 @@ def walk_network_from_arrays(
         lengths,
         geoms,
         rep,
+        dropped,
     )

@@ -26,7 +26,7 @@ from .model import NetworkReport, WalkNetwork, assemble
 
 logger = logging.getLogger(__name__)
 
-_CACHE_FORMAT = 3  # bump whenever the build or the file layout changes
+_CACHE_FORMAT = 4  # bump whenever the build or the file layout changes
 
 
 def cached_network(
@@ -70,6 +70,7 @@ def _cache_key(path: Path, options: dict[str, Any], crs: pyproj.CRS) -> str:
 def _save_cache(net: WalkNetwork, cache_file: Path) -> None:
     cache_file.parent.mkdir(parents=True, exist_ok=True)
     coords, which = shapely.get_coordinates(net.edge_geometry, return_index=True)
+    dropped, dropped_which = shapely.get_coordinates(net.dropped_geometry, return_index=True)
     fd, tmp = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -83,6 +84,8 @@ def _save_cache(net: WalkNetwork, cache_file: Path) -> None:
                 edge_length=net.edge_length,
                 coords=coords,
                 coord_edge=which.astype(np.int64),
+                dropped_coords=dropped,
+                dropped_edge=dropped_which.astype(np.int64),
                 crs=np.array(net.crs.to_wkt()),
                 report=np.array(json.dumps(net.report.to_dict())),
             )
@@ -96,6 +99,11 @@ def _load_cache(cache_file: Path) -> WalkNetwork:
 
     with np.load(cache_file, allow_pickle=False) as z:
         geoms = shapely.linestrings(z["coords"], indices=z["coord_edge"])
+        dropped = (
+            shapely.linestrings(z["dropped_coords"], indices=z["dropped_edge"])
+            if len(z["dropped_edge"])
+            else np.empty(0, dtype=object)
+        )
         report = NetworkReport(**{**json.loads(str(z["report"])), "from_cache": True})
         return assemble(
             pyproj.CRS.from_wkt(str(z["crs"])),
@@ -107,4 +115,5 @@ def _load_cache(cache_file: Path) -> WalkNetwork:
             z["edge_length"],
             geoms,
             report,
+            np.asarray(dropped, dtype=object),
         )

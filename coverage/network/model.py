@@ -10,7 +10,7 @@ they dropped or merged is counted in `NetworkReport`.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,10 @@ class WalkNetwork:
         Symmetric CSR matrix (n x n) of edge lengths.
     report
         What was dropped or merged.
+    dropped_geometry
+        The edges of the connected components other than the largest (left out
+        of the network), kept to tell residents whose nearest street was one of
+        them (`network.dropped.residents_near_dropped_pieces`).
 
     Notes
     -----
@@ -125,6 +129,9 @@ class WalkNetwork:
     edge_geometry: npt.NDArray[np.object_]
     adjacency: sp.csr_matrix
     report: NetworkReport
+    dropped_geometry: npt.NDArray[np.object_] = field(
+        default_factory=lambda: np.empty(0, dtype=object)
+    )
 
     @property
     def n_nodes(self) -> int:
@@ -157,6 +164,7 @@ def assemble(
     lengths: npt.NDArray[np.float64],
     geoms: npt.NDArray[np.object_],
     report: NetworkReport,
+    dropped: npt.NDArray[np.object_] | None = None,
 ) -> WalkNetwork:
     """Freeze the cleaned arrays into a `WalkNetwork` (the symmetric CSR matrix built here)."""
     n = x.size
@@ -177,6 +185,7 @@ def assemble(
         edge_geometry=geoms,
         adjacency=adjacency,
         report=report,
+        dropped_geometry=np.empty(0, dtype=object) if dropped is None else dropped,
     )
 
 

@@ -138,6 +138,32 @@ def read_report(result: StudyResult) -> pd.DataFrame:
             ],
         )
     add_issues("边界读取", rep.get("units_read"), file_column="layer")
+    near = rep.get("near_dropped_network")
+    if near is not None and not near.empty:
+        names = result.communities.set_index("community_id")["community_name"]
+        network_file = result.study.network.path.name if result.study.network.path else ""
+        add(
+            "路网断开",
+            near,
+            文件=network_file,
+            编号=near["community_id"],
+            名称=near["community_id"].map(names),
+            issue="near_dropped_network",
+            action="reported",
+            detail=[
+                f"{int(p)} resident point(s) ({r:,.0f} residents) lie nearer a piece of the "
+                f"network left out as unconnected (median {d:,.0f} m) than the network they "
+                f"walk on (median {n:,.0f} m): their walks may be too long; join those streets "
+                f"/ {int(p)}个居民点距未连入路网的道路更近（中位{d:,.0f}米，路网{n:,.0f}米）"
+                for p, r, d, n in zip(
+                    near["points"],
+                    near["residents"],
+                    near["median_dropped_m"],
+                    near["median_network_m"],
+                    strict=True,
+                )
+            ],
+        )
     if not parts:
         return pd.DataFrame(columns=list(READ_REPORT_COLUMNS))
     out = pd.concat(parts, ignore_index=True)
