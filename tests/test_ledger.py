@@ -318,7 +318,21 @@ def test_residents_near_a_dropped_network_piece_are_in_the_read_report(
             "median_network_m": [180.0],
         }
     )
-    reports = {**result.reports, "near_dropped_network": near}
+    first, second = result.communities.iloc[0], result.communities.iloc[1]
+    overlaps = pd.DataFrame(
+        {
+            "id_a": [first["community_id"]],
+            "name_a": [first["community_name"]],
+            "id_b": [second["community_id"]],
+            "name_b": [second["community_name"]],
+            "overlap_m2": [1200.0],
+            "share_of_a": [0.01],
+            "share_of_b": [0.02],
+            "detail": ["overlap of 1,200 m²"],
+            "level": ["community"],
+        }
+    )
+    reports = {**result.reports, "near_dropped_network": near, "overlapping_units": overlaps}
     table = ledger.read_report(dataclasses.replace(result, reports=reports))
     row = table[table["类别"] == "路网断开"].iloc[0]
     assert row["编号"] == near["community_id"].iloc[0]
@@ -327,3 +341,39 @@ def test_residents_near_a_dropped_network_piece_are_in_the_read_report(
     assert row["问题"] == "最近的道路未连入路网" and row["处理"] == "仅提示"
     assert "3 resident point(s) (250 residents)" in row["说明 detail"]
     assert "median 12 m" in row["说明 detail"] and "median 180 m" in row["说明 detail"]
+    overlap = table[table["类别"] == "边界重叠"].iloc[0]
+    assert overlap["文件"] == "communities.gpkg" and overlap["问题"] == "边界相互重叠"
+    assert overlap["名称"] == f"{first['community_name']} / {second['community_name']}"
+
+
+def test_shares_follow_whom_r1_counts(tmp_path: Path) -> None:
+    # R1 judged for the 60+: 社区×业态's 全部基本需求 is still R1's own value, and 整改建议
+    # counts the 60+ who lack a need
+    from facility_coverage.rules import default_rules_path
+
+    rules = default_rules_path().read_text(encoding="utf-8")
+    head, rest = rules.split('id = "R1"', 1)
+    params, tail = rest.split("[rule.params]\n", 1)
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(
+        f'{head}id = "R1"{params}[rule.params]\npopulation = "aged_60_plus"\n{tail}', "utf-8"
+    )
+    folder = sample.sample_study_path().parent.as_posix()
+    text = sample.sample_study_path().read_text(encoding="utf-8")
+    text = text.replace('path = "', f'path = "{folder}/')
+    study = tmp_path / "study.toml"
+    study.write_text(f'{text}\n[rules]\nfile = "{rules_file.as_posix()}"\n', encoding="utf-8")
+    result = analysis.run_study(study)
+    book = load_workbook(ledger.write_results_xlsx(result, tmp_path / "r.xlsx"))
+    r1 = result.rule_results.query("rule_id == 'R1' and level == 'community'").set_index("unit_id")
+    for row in _records(book["社区×业态"], 2):
+        assert row["全部基本需求"] == pytest.approx(r1.loc[row["社区代码"], "value"], abs=1e-9)
+    res = result.residents
+    dist = result.distances["pharmacy"].reindex(res.index)
+    checked = 0
+    for row in _records(book["整改建议"], 1):
+        if row["规则编号"] == "R1" and str(row["缺什么"]).startswith("药店"):
+            lacking = (res["community_id"] == row["单位代码"]) & (dist > 640)
+            assert row["涉及居民（人）"] == round(res.loc[lacking, "aged_60_plus"].sum())
+            checked += 1
+    assert checked > 0

@@ -355,7 +355,7 @@ def test_docx_counts_the_data_problems(out: Path, result: StudyResult) -> None:
     document = Document(str(out / "report.docx"))
     table = _table_with_header(document, ("问题", "条数", "说明"))
     keys = ["facilities_not_used", "facility_merges", "unsnapped", "units_read"]
-    keys.append("facilities_outside")
+    keys += ["facilities_outside", "overlapping_units", "near_dropped_network"]
     counts = [int(row.cells[1].text.replace(",", "")) for row in table.rows[1:]]
     assert counts == [len(result.reports[k]) for k in keys]
     merged = result.reports["facility_merges"]

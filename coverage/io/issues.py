@@ -138,6 +138,7 @@ ISSUE_WORDS_ZH: Final = {
     "non_numeric_coordinates": "坐标无法读取",
     "missing_coordinates": "缺少坐标",
     "near_dropped_network": "最近的道路未连入路网",
+    "overlap": "边界相互重叠",
 }
 
 #: What a reader did about it (Chinese).

@@ -254,6 +254,18 @@ _PROBLEMS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
         ("file", "row", "name", "distance_m"),
         ("文件", "行号", "名称", "离研究范围（米）"),
     ),
+    (
+        "overlapping_units",
+        "相互重叠的社区或街道边界",
+        ("level", "name_a", "name_b", "overlap_m2"),
+        ("层级", "单位甲", "单位乙", "重叠面积（㎡）"),
+    ),
+    (
+        "near_dropped_network",
+        "距未连入路网的道路更近的居民点（按社区）",
+        ("community_id", "points", "median_dropped_m", "median_network_m"),
+        ("社区代码", "居民点数", "距断开道路（米）", "距路网（米）"),
+    ),
 )
 #: What each kind of problem means and what to do, after its table.
 _PROBLEM_NOTES = {

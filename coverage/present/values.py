@@ -21,7 +21,7 @@ from ..rules import Rule
 
 if TYPE_CHECKING:
     from ..analysis import StudyResult
-from .cells import cell
+from .cells import cell, percent_text
 
 #: Excel formats (cells stay numbers, so they sort and sum).
 PERCENT = "0.0%"
@@ -116,7 +116,7 @@ def value_text(value: Any, display: Display) -> str:
     if display.served:
         return "是" if number >= 0.5 else "否"
     if display.share:
-        return f"{number * 100:.1f}%"
+        return percent_text(number)
     if display.decimals is not None:
         text = f"{number:,.{display.decimals}f}"
     elif isinstance(number, float) and math.isfinite(number) and number.is_integer():

@@ -138,6 +138,24 @@ def read_report(result: StudyResult) -> pd.DataFrame:
             ],
         )
     add_issues("边界读取", rep.get("units_read"), file_column="layer")
+    overlaps = rep.get("overlapping_units")
+    if overlaps is not None and not overlaps.empty:
+        layer = {
+            "community": result.study.communities.path.name,
+            "street": result.study.streets.path.name,
+        }
+        add(
+            "边界重叠",
+            overlaps,
+            文件=[layer.get(str(lv), str(lv)) for lv in overlaps["level"]],
+            编号=[f"{a} / {b}" for a, b in zip(overlaps["id_a"], overlaps["id_b"], strict=True)],
+            名称=[
+                f"{a} / {b}" for a, b in zip(overlaps["name_a"], overlaps["name_b"], strict=True)
+            ],
+            issue="overlap",
+            action="reported",
+            detail=overlaps["detail"],
+        )
     near = rep.get("near_dropped_network")
     if near is not None and not near.empty:
         names = result.communities.set_index("community_id")["community_name"]
