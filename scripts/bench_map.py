@@ -13,7 +13,7 @@ how long Chromium takes to show it (no network at all).
 
 Usage::
 
-    python scripts/bench_map.py [--out /tmp/bench_map] [--facilities 800] [--no-browser]
+    python scripts/bench_map.py [--out bench-map] [--facilities 800] [--no-browser]
 
 Measured (this machine, defaults): 1,375 社区, 83 街道, 199,492 resident
 points, 9,600 facilities (800 in each of R1's 12 categories), 92,642 edges.
@@ -190,7 +190,7 @@ def load_in_chromium(path: Path) -> tuple[float, int]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    p.add_argument("--out", type=Path, default=Path("/tmp/bench_map"))
+    p.add_argument("--out", type=Path, default=Path("bench-map"))
     p.add_argument("--residents", type=int, default=1000, help="residents per 社区")
     p.add_argument("--facilities", type=int, default=800, help="facilities per category")
     p.add_argument("--street-km", type=float, default=5.0, help="街道 square side (km)")

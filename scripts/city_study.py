@@ -10,8 +10,8 @@ of a sample record with its attributes, on a random street node, in WGS84 with a
 类别 column) and ``study.toml`` (working CRS UTM 50N, no buildings: residents are
 placed along the streets). Then time it::
 
-    python scripts/city_study.py --out /tmp/city
-    facility-coverage analyze --config /tmp/city/study.toml --out /tmp/city/out
+    python scripts/city_study.py --out city-study
+    facility-coverage analyze --config city-study/study.toml --out city-study/out
 
 Measured on this machine (defaults: 300 社区, 2.4 million residents placed as 109,052
 points along 3,528 km of street, 960 facilities, 92,667 centrelines -> 100,808 edges):
