@@ -42,25 +42,16 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from _city_cells import DEFAULT_DATA, street_cells
 
 from facility_coverage import analysis, demand, network, sample
 from facility_coverage.engine import accessibility
 from facility_coverage.present import report
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
 
 def city_cells(edges: gpd.GeoDataFrame, cell: float, n: int) -> gpd.GeoDataFrame:
     """The ``n`` square cells of ``cell`` metres holding the most street, as 社区 in 街道 of ten."""
-    xmin, ymin, xmax, ymax = edges.total_bounds
-    xs = np.arange(np.floor(xmin / cell) * cell, xmax, cell)
-    ys = np.arange(np.floor(ymin / cell) * cell, ymax, cell)
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + cell, gy.ravel() + cell)
-    lines = edges.geometry.to_numpy()
-    pairs = shapely.STRtree(boxes).query(lines, "intersects")
-    pieces = shapely.length(shapely.intersection(lines[pairs[0]], boxes[pairs[1]]))
-    km = np.bincount(pairs[1], weights=pieces, minlength=len(boxes)) / 1000.0
+    boxes, km = street_cells(edges, cell)
     top = np.sort(np.argsort(-km)[:n])
     ids = [f"C{i:04d}" for i in range(len(top))]
     streets = [f"S{i // 10:03d}" for i in range(len(top))]

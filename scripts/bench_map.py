@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _city_cells import DEFAULT_DATA, street_cells
 
 from facility_coverage import demand, engine, network, rules, sample
 from facility_coverage.analysis import StudyResult
@@ -44,20 +45,12 @@ from facility_coverage.categories import load_categories
 from facility_coverage.config import load_study
 from facility_coverage.present import maps
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
 
 def city_units(
     edges: gpd.GeoDataFrame, cell: float, street_km: float
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """1 km cells with streets as 社区, grouped into square 街道 of ``street_km``."""
-    xmin, ymin, xmax, ymax = edges.total_bounds
-    xs = np.arange(np.floor(xmin / cell) * cell, xmax, cell)
-    ys = np.arange(np.floor(ymin / cell) * cell, ymax, cell)
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + cell, gy.ravel() + cell)
-    hit = np.unique(shapely.STRtree(boxes).query(edges.geometry.to_numpy(), "intersects")[1])
-    boxes = boxes[hit]
+    boxes, _ = street_cells(edges, cell)
     cx = shapely.get_coordinates(shapely.centroid(boxes))
     block = street_km * 1000.0
     key = [f"{int(a)}_{int(b)}" for a, b in np.floor(cx / block)]

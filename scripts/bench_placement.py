@@ -42,22 +42,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from _city_cells import DEFAULT_DATA, street_cells
 
 from facility_coverage import demand, network
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FAR_M = 300.0
 
 
 def cells_with_streets(edges: gpd.GeoDataFrame, cell: float) -> gpd.GeoDataFrame:
     """Square cells of ``cell`` metres that hold any street, as 社区 polygons."""
-    xmin, ymin, xmax, ymax = edges.total_bounds
-    xs = np.arange(np.floor(xmin / cell) * cell, xmax, cell)
-    ys = np.arange(np.floor(ymin / cell) * cell, ymax, cell)
-    gx, gy = np.meshgrid(xs, ys)
-    boxes = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + cell, gy.ravel() + cell)
-    hit = np.unique(shapely.STRtree(boxes).query(edges.geometry.to_numpy(), "intersects")[1])
-    boxes = boxes[hit]
+    boxes, _ = street_cells(edges, cell)
     ids = [f"C{i:05d}" for i in range(len(boxes))]
     return gpd.GeoDataFrame(
         {"community_id": ids, "street_id": "S"}, geometry=list(boxes), crs=edges.crs

@@ -30,7 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from bench_gpkg import DEFAULT_DATA, city_cells
+from _city_cells import DEFAULT_DATA
+from bench_gpkg import city_cells
 
 from facility_coverage import sample
 
