@@ -119,7 +119,8 @@ class FacilityRead:
     path: Path | None = None
 
 
-def _stem_prefix(path: Path) -> str:
+def id_prefix(path: Path) -> str:
+    """The prefix of the ids a reader gives a file's rows (``<prefix>-<row>``; .osm.pbf whole)."""
     name = path.name
     for suffix in (".osm.pbf", ".osm.bz2"):
         if name.lower().endswith(suffix):
@@ -293,7 +294,7 @@ def _records(
             ids, path=path, column=mapping["facility_id"], what="facilities", first_row=first_row
         )
     else:
-        prefix = _stem_prefix(path)
+        prefix = id_prefix(path)
         ids = pd.Series([f"{prefix}-{r}" for r in rows], index=frame.index, dtype=object)
     typecodes = (
         frame[mapping["typecode"]].map(normalise_typecode)

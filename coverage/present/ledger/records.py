@@ -9,13 +9,13 @@ boundary readers repaired or assumed, each with the file and row it came from.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from ...analysis import StudyResult
+from ...io.facilities import id_prefix
 from ...io.issues import ACTION_WORDS_ZH, ISSUE_WORDS_ZH
 
 READ_REPORT_COLUMNS = (
@@ -44,15 +44,6 @@ _ISSUE_COLUMNS = {
 _STEM_ROW = re.compile(r"^(?P<stem>.+)-(?P<row>\d+)$")
 
 
-def _stem(path: Path) -> str:
-    """The prefix the readers give ids of ``path`` (``<stem>-<row>``; .osm.pbf counts whole)."""
-    name = path.name
-    for suffix in (".osm.pbf", ".osm.bz2"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return path.stem
-
-
 def _origin(facility_id: str, result: StudyResult) -> tuple[str, Any]:
     """The source file and row of a facility id (``<file stem>-<row>`` or ``osm-n123``).
 
@@ -66,7 +57,7 @@ def _origin(facility_id: str, result: StudyResult) -> tuple[str, Any]:
         return (osm[0] if len(osm) == 1 else "OSM"), f"{kind} {facility_id[5:]}"
     match = _STEM_ROW.match(facility_id)
     if match:
-        found = [s.path.name for s in sources if _stem(s.path) == match.group("stem")]
+        found = [s.path.name for s in sources if id_prefix(s.path) == match.group("stem")]
         if len(found) == 1:
             return found[0], int(match.group("row"))
     return "", None
