@@ -22,7 +22,8 @@ from ..analysis import StudyResult
 from ..siting.proposals import SiteSuggestion
 from . import ledger
 from .atomic import atomic_path
-from .cells import cell, format_sheet, status_text
+from .cells import cell, status_text
+from .ledger.sheet import PageHeader, finish_sheet
 from .report import SAMPLE_NOTE_EN, SAMPLE_NOTE_ZH, level_title
 from .values import display_of, value_text
 
@@ -219,12 +220,6 @@ def _write_frame(ws: Any, frame: pd.DataFrame, formats: Mapping[str, str]) -> No
             continue
         for i in range(2, len(frame) + 2):
             ws.cell(row=i, column=j).number_format = fmt
-    _finish(ws)
-
-
-def _finish(ws: Any) -> None:
-    format_sheet(ws)
-    ws.auto_filter.ref = ws.dimensions
 
 
 def _shown(value: Any, unit: Any) -> tuple[Any]:
@@ -258,7 +253,6 @@ def _changes_sheet(ws: Any, changes: pd.DataFrame) -> None:
             ).number_format
     if changes.empty:
         ws.append(["—", "建成建议选址后没有规则的结果改变 no rule result changes"])
-    _finish(ws)
 
 
 def _solver_rows(result: StudyResult, suggestion: SiteSuggestion) -> Sequence[tuple[str, Any, str]]:
@@ -327,7 +321,11 @@ def write_site_xlsx(
         solver.append([label, cell(value)])
         if fmt:
             solver.cell(row=solver.max_row, column=2).number_format = fmt
-    _finish(solver)
+    # one layout with the 台账: frozen, filtered header, 未达标 in red, A4 landscape
+    page = PageHeader(result.study.name, result.study.data_date, result.study.synthetic)
+    for sheet in wb.worksheets:
+        if sheet.title != "整改建议":  # laid out by the 台账 already
+            finish_sheet(sheet, 1, page)
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path

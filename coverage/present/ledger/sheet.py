@@ -20,6 +20,9 @@ from ..cells import PASS_TEXT, cell, display_width
 #: Widest a column grows (Excel character units); longer text wraps.
 MAX_WIDTH = 50
 
+#: The most a header's own text widens its column; longer headers wrap.
+MAX_HEADER_WIDTH = 16
+
 #: How a 未达标 cell stands out (prints in grey on a black-and-white printer too).
 FAIL_FILL = "F8CBAD"
 FAIL_FONT = "9C0006"
@@ -128,7 +131,8 @@ def finish_sheet(
             fitted[item.column] = max(fitted.get(item.column, 0), width)
     column_width: dict[int, float] = {}
     for c in range(1, ws.max_column + 1):
-        head = display_width(ws.cell(row=header_rows, column=c).value)
+        # a long header wraps (its row grows) rather than widening the whole column
+        head = min(display_width(ws.cell(row=header_rows, column=c).value), MAX_HEADER_WIDTH)
         fixed = (widths or {}).get(c)
         fit = float(min(max(fitted.get(c, 0), head) + 2, MAX_WIDTH))
         column_width[c] = float(fixed) if fixed is not None else fit
